@@ -3,6 +3,7 @@
     KaratBotError
     ├── ConfigError             a setting is missing or malformed
     ├── UserError               safe to show the person in Slack as it is
+    │   └── FormErrors          one message per modal input
     └── UpstreamError           Slack, Greenhouse or Karat did not do what was asked
         ├── Unreachable         timeout or connection failure; no answer at all
         ├── MalformedResponse   an answer that is not what the API promises
@@ -45,6 +46,14 @@ class UserError(KaratBotError):
         self.field = field
 
 
+class FormErrors(UserError):
+    """Problems with a submitted form, keyed by the input they belong to."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(next(iter(errors.values())), field=next(iter(errors)))
+        self.errors = errors
+
+
 class UpstreamError(KaratBotError):
     """A call to Slack, Greenhouse or Karat failed.
 
@@ -84,13 +93,23 @@ class UpstreamError(KaratBotError):
 
 
 class Unreachable(UpstreamError):
+    """No answer. `maybe_delivered` is False only when the request never left."""
+
     retryable = True
+
+    def __init__(
+        self, message: str, *, maybe_delivered: bool = True, **kw: Any
+    ) -> None:
+        super().__init__(message, **kw)
+        self.maybe_delivered = maybe_delivered
 
 
 class MalformedResponse(UpstreamError):
     """The answer does not have the shape the API promises."""
 
-    def __init__(self, message: str, *, errors: list[str] | None = None, **kw: Any) -> None:
+    def __init__(
+        self, message: str, *, errors: list[str] | None = None, **kw: Any
+    ) -> None:
         super().__init__(message, **kw)
         self.errors = errors or [message]
 

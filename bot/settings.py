@@ -16,7 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
 
-_PLACEHOLDERS = re.compile(r"^(changeme|change-me|todo|xxx+|your[-_ ].*|<.*>|\.\.\.)$", re.I)
+_PLACEHOLDERS = re.compile(
+    r"^(changeme|change-me|todo|xxx+|your[-_ ].*|<.*>|\.\.\.)$", re.I
+)
 
 
 class HarvestVersion(StrEnum):
@@ -123,10 +125,12 @@ class Settings(BaseSettings):
     )
 
     PUBLIC_URL: str | None = Field(
-        None, description="the bot's external https base URL, e.g. https://bot.example.com"
+        None,
+        description="the bot's external https base URL, e.g. https://bot.example.com",
     )
     DATABASE_URL: str = Field(
-        "sqlite:///karat-bot.db", description="a SQLAlchemy URL (sqlite:/// or postgresql://)"
+        "sqlite:///karat-bot.db",
+        description="a SQLAlchemy URL (sqlite:/// or postgresql://)",
     )
     ADMIN_SLACK_USER_IDS: str = Field(
         "", description="comma-separated Slack user ids, e.g. U012AB3CD,U045EF6GH"
@@ -173,7 +177,9 @@ class Settings(BaseSettings):
     def _karat_key_length(cls, value: SecretStr | None) -> SecretStr | None:
         # Greenhouse's Assessment Partner API accepts keys under 171 characters.
         if value is not None and len(value.get_secret_value()) >= 171:
-            raise ValueError("is too long for a Karat key (it must be under 171 characters)")
+            raise ValueError(
+                "is too long for a Karat key (it must be under 171 characters)"
+            )
         return value
 
     @field_validator(
@@ -199,7 +205,9 @@ class Settings(BaseSettings):
     def _slack_ids(cls, value: str) -> str:
         for part in filter(None, (p.strip() for p in value.split(","))):
             if not re.fullmatch(r"[UW][A-Z0-9]{2,}", part):
-                raise ValueError(f"has {part!r}, which is not a Slack user id like U012AB3CD")
+                raise ValueError(
+                    f"has {part!r}, which is not a Slack user id like U012AB3CD"
+                )
         return value
 
     @field_validator("DATABASE_URL")
@@ -221,7 +229,9 @@ class Settings(BaseSettings):
     @property
     def admin_ids(self) -> frozenset[str]:
         """The Slack user ids allowed to run admin commands."""
-        return frozenset(p.strip() for p in self.ADMIN_SLACK_USER_IDS.split(",") if p.strip())
+        return frozenset(
+            p.strip() for p in self.ADMIN_SLACK_USER_IDS.split(",") if p.strip()
+        )
 
     @property
     def code_challenges_enabled(self) -> bool:

@@ -51,7 +51,9 @@ class Backoff:
 Sleep = Callable[[float], Awaitable[None]]
 
 
-def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None) -> float:
+def retry_after_seconds(
+    headers: Mapping[str, str], *, now: float | None = None
+) -> float:
     """How long a 429 asks us to wait: `Retry-After`, else until `X-RateLimit-Reset`."""
     raw = headers.get("retry-after")
     if raw:
@@ -87,7 +89,9 @@ def error_message(body: Any) -> tuple[str, dict[str, str]]:
         if isinstance(errors, list):
             for item in errors:
                 if isinstance(item, dict) and item.get("field"):
-                    fields[str(item["field"])] = str(item.get("message", "is not valid"))
+                    fields[str(item["field"])] = str(
+                        item.get("message", "is not valid")
+                    )
             texts = [
                 str(item.get("message")) if isinstance(item, dict) else str(item)
                 for item in errors
@@ -161,6 +165,9 @@ class ApiClient:
                 f"timed out after {self._elapsed(started):.1f}s",
                 service=self.service,
                 endpoint=endpoint or path,
+                maybe_delivered=not isinstance(
+                    exc, httpx.ConnectTimeout | httpx.PoolTimeout
+                ),
             ) from exc
         except httpx.TransportError as exc:
             self._log(method, path, "unreachable", started)
@@ -168,6 +175,7 @@ class ApiClient:
                 f"could not connect ({type(exc).__name__})",
                 service=self.service,
                 endpoint=endpoint or path,
+                maybe_delivered=not isinstance(exc, httpx.ConnectError),
             ) from exc
         self._log(method, path, response.status_code, started, request_id_of(response))
         if response.is_success:
@@ -190,10 +198,19 @@ class ApiClient:
             attempt += 1
             try:
                 return await self.send_once(
-                    method, path, params=params, json=json, headers=headers, endpoint=endpoint
+                    method,
+                    path,
+                    params=params,
+                    json=json,
+                    headers=headers,
+                    endpoint=endpoint,
                 )
             except UpstreamError as exc:
-                if method != "GET" or not exc.retryable or attempt >= self.backoff.attempts:
+                if (
+                    method != "GET"
+                    or not exc.retryable
+                    or attempt >= self.backoff.attempts
+                ):
                     raise
                 if isinstance(exc, RateLimited):
                     if exc.retry_after > self.backoff.max_retry_after:

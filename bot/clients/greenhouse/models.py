@@ -99,6 +99,8 @@ class Candidate(_Record):
     recruiter: UserRef | None = None
     coordinator: UserRef | None = None
     application_ids: list[int] = Field(default_factory=list)
+    # v1 nests the full applications; v3 does not (they are listed by candidate id).
+    applications: list[Application] = Field(default_factory=list)
     updated_at: datetime | None = None
 
     @model_validator(mode="before")
@@ -106,7 +108,13 @@ class Candidate(_Record):
     def _nulls_to_lists(cls, data: Any) -> Any:
         if isinstance(data, dict):
             data = dict(data)
-            for key in ("email_addresses", "phone_numbers", "attachments", "application_ids"):
+            keys = (
+                "email_addresses",
+                "phone_numbers",
+                "attachments",
+                "application_ids",
+            )
+            for key in (*keys, "applications"):
                 if data.get(key) is None:
                     data.pop(key, None)
             if data.get("is_private") is None:
@@ -133,7 +141,9 @@ class Candidate(_Record):
 
     @property
     def resume_url(self) -> str | None:
-        return next((a.url for a in self.attachments if a.type == "resume" and a.url), None)
+        return next(
+            (a.url for a in self.attachments if a.type == "resume" and a.url), None
+        )
 
 
 class JobRef(_Record):
@@ -168,7 +178,9 @@ class Application(_Record):
             if data.get("jobs") is None:
                 data.pop("jobs", None)
                 if data.get("job_id") is not None:
-                    data["jobs"] = [{"id": data["job_id"], "name": data.get("job_name")}]
+                    data["jobs"] = [
+                        {"id": data["job_id"], "name": data.get("job_name")}
+                    ]
             if data.get("prospect") is None:
                 data.pop("prospect", None)
             if data.get("status") is None:
@@ -202,7 +214,12 @@ class HiringTeam(_Record):
     @property
     def members(self) -> list[UserRef]:
         seen: dict[int, UserRef] = {}
-        for group in (self.hiring_managers, self.recruiters, self.coordinators, self.sourcers):
+        for group in (
+            self.hiring_managers,
+            self.recruiters,
+            self.coordinators,
+            self.sourcers,
+        ):
             for user in group:
                 seen.setdefault(user.id, user)
         return list(seen.values())
@@ -313,3 +330,6 @@ class Source(_Record):
     name: str | None = None
     public_name: str | None = None
     type: TypeRef | None = None
+
+
+Candidate.model_rebuild()

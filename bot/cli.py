@@ -1,0 +1,168 @@
+"""The `karat-bot` command line: serve, worker, health, demo, migrate, sync."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from bot.errors import ConfigError
+from bot.logs import settings_secrets, setup_logging
+from bot.settings import Settings, load_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="karat-bot",
+        description="Send Karat tests from Slack and relay their results to graders "
+        "and to Greenhouse.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP app (Slack events, Karat callbacks, webhooks)",
+        description="Run the HTTP app, and the background worker unless --no-worker.",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT", "3000") or 3000),
+        help="port to bind (default $PORT or 3000)",
+    )
+    serve.add_argument(
+        "--no-worker", action="store_true", help="do not run the worker in this process"
+    )
+
+    commands.add_parser(
+        "worker",
+        help="run the background work alone (notes, DMs, result polling)",
+        description="Deliver owed Greenhouse notes and Slack DMs, with retries.",
+    )
+    health = commands.add_parser(
+        "health",
+        help="check the setup against Slack, Greenhouse and Karat",
+        description="Exit 0 when no check failed, 1 when one did, 2 when the "
+        "configuration cannot be read.",
+    )
+    health.add_argument("--json", action="store_true", help="print one JSON object")
+    health.add_argument(
+        "--smoke", action="store_true", help="also send a test to the test candidate"
+    )
+    commands.add_parser(
+        "demo",
+        help="play the whole story against local stand-ins (no credentials)",
+        description="Start local stand-ins for Slack, Greenhouse and Karat, run the bot "
+        "against them and print each step. Exit 0 when every step worked.",
+    )
+    commands.add_parser(
+        "migrate",
+        help="create or upgrade the database schema",
+        description="Create or upgrade the database schema (Alembic).",
+    )
+    commands.add_parser(
+        "sync",
+        help="pull jobs, stages, users and candidates from Greenhouse",
+        description="Pull jobs, stages, users and candidates into the local index.",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "demo":
+        from bot.sandbox.demo import run_demo
+
+        return run_demo()
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        _fail(exc)
+        return EXIT_CONFIG
+    setup_logging(
+        level=settings.LOG_LEVEL,
+        json_lines=settings.LOG_FORMAT == "json",
+        secrets=settings_secrets(settings),
+    )
+    try:
+        if args.command == "migrate":
+            return _migrate(settings)
+        if args.command == "serve":
+            return _serve(
+                settings.require(),
+                host=args.host,
+                port=args.port,
+                worker=not args.no_worker,
+            )
+        if args.command == "worker":
+            return _worker(settings.require())
+        if args.command in ("health", "sync"):
+            # TODO(#6): the health check; TODO(#3): the local index sync.
+            print(
+                f"karat-bot {args.command} is not available in this version yet.",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+    except ConfigError as exc:
+        _fail(exc)
+        return EXIT_CONFIG
+    return EXIT_OK  # pragma: no cover  (argparse requires a command)
+
+
+def _fail(exc: ConfigError) -> None:
+    print(f"karat-bot: {exc.problems[0]}", file=sys.stderr)
+    for more in exc.problems[1:]:
+        print(f"karat-bot: {more}", file=sys.stderr)
+
+
+def _migrate(settings: Settings) -> int:
+    from bot.storage.migrate import upgrade
+
+    upgrade(settings.DATABASE_URL)
+    print("karat-bot: the database schema is up to date.")
+    return EXIT_OK
+
+
+def _serve(settings: Settings, *, host: str, port: int, worker: bool) -> int:
+    from bot.wiring import build_asgi, build_services, make_server
+
+    async def run() -> None:
+        services, client = build_services(settings)
+        server = make_server(
+            build_asgi(services, client, run_worker=worker), host=host, port=port
+        )
+        await server.serve()
+
+    asyncio.run(run())
+    return EXIT_OK
+
+
+def _worker(settings: Settings) -> int:
+    from bot.wiring import build_services
+    from bot.worker import Worker
+
+    async def run() -> None:
+        services, _ = build_services(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await Worker(services).run_forever(stop)
+        finally:
+            await services.aclose()
+
+    asyncio.run(run())
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

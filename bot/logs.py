@@ -1,0 +1,105 @@
+"""Logging set-up: plain text or one JSON object per line, with secrets scrubbed.
+
+Code never logs secrets on purpose; the scrubbing filter is a second line of defence
+that replaces any configured secret, token or e-mail address that reaches a record.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+SLACK_TOKEN = re.compile(r"\bx(?:ox[abpr]|app)-[A-Za-z0-9-]+")
+
+
+class Scrub(logging.Filter):
+    """Replace secrets and e-mail addresses in every record's message."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = sorted(
+            {s for s in secrets if s and len(s) >= 4}, key=len, reverse=True
+        )
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[secret]")
+        text = SLACK_TOKEN.sub("[token]", text)
+        return EMAIL.sub("[e-mail]", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        cleaned = self.scrub(message)
+        record.msg, record.args = cleaned, None
+        if record.exc_text:
+            record.exc_text = self.scrub(record.exc_text)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        # key=value pairs in the message become fields too, for log search.
+        for key, value in re.findall(r"\b([a-z_]+)=([^\s]+)", entry["message"]):
+            entry.setdefault(key, value)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(
+    *, level: str = "INFO", json_lines: bool = False, secrets: Iterable[str] = ()
+) -> None:
+    """Configure the root logger once for the process."""
+    handler = logging.StreamHandler()
+    handler.addFilter(Scrub(secrets))
+    handler.setFormatter(
+        JsonFormatter()
+        if json_lines
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "uvicorn.access",
+        "aiosqlite",
+        "slack_sdk.web.async_base_client",
+    ):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def settings_secrets(settings: object) -> list[str]:
+    """Every secret value the settings hold, for the scrubbing filter."""
+    found = []
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "GREENHOUSE_CLIENT_SECRET",
+        "GREENHOUSE_API_KEY",
+        "GREENHOUSE_WEBHOOK_SECRET",
+        "KARAT_API_KEY",
+        "KARAT_CODE_CHALLENGE_API_KEY",
+    ):
+        value = getattr(settings, name, None)
+        if value is not None:
+            found.append(value.get_secret_value())
+    return found

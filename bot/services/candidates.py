@@ -1,0 +1,184 @@
+"""Finding the candidate someone means: by e-mail, id, profile URL or name."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlparse
+
+from bot.clients.greenhouse.base import HarvestClient
+from bot.clients.greenhouse.models import Application, Candidate
+from bot.errors import NotFound, PermissionDenied, UserError
+
+MAX_QUERY = 200
+NAME_SCAN_LIMIT = 500
+EMAIL = re.compile(r"^[^@\s<>|]+@[^@\s<>|]+\.[^@\s<>|]+$")
+SLACK_MAILTO = re.compile(r"^<mailto:([^|>]+)(\|[^>]*)?>$")
+SLACK_LINK = re.compile(r"^<(https?://[^|>]+)(\|[^>]*)?>$")
+
+
+@dataclass(frozen=True)
+class CandidateChoice:
+    """One candidate on one application: what the picker offers."""
+
+    candidate_id: int
+    application_id: int
+    name: str
+    job_name: str | None
+    stage_name: str | None
+    status: str
+    prospect: bool
+
+    @property
+    def value(self) -> str:
+        return f"{self.candidate_id}:{self.application_id}"
+
+    @property
+    def label(self) -> str:
+        job = self.job_name or ("Prospect" if self.prospect else "No job")
+        stage = f" ({self.stage_name})" if self.stage_name else ""
+        if self.status in ("rejected", "hired"):
+            stage = f" ({self.status})"
+        return f"{self.name} — {job}{stage}"
+
+
+@dataclass(frozen=True)
+class Who:
+    kind: str  # email | id | url | name
+    text: str
+    candidate_id: int | None = None
+    application_id: int | None = None
+
+
+def parse_choice_value(value: str) -> tuple[int, int]:
+    """Undo `CandidateChoice.value`; raise UserError for anything else."""
+    match = re.fullmatch(r"(\d{1,18}):(\d{1,18})", value or "")
+    if not match:
+        raise UserError("Choose a candidate from the list.", field="candidate")
+    return int(match[1]), int(match[2])
+
+
+def parse_who(text: str) -> Who:
+    """Read what follows `/karat send` or `/karat status`."""
+    text = (text or "").strip()
+    if len(text) > MAX_QUERY:
+        raise UserError(
+            f"That is {len(text)} characters long; give a candidate's e-mail, "
+            "Greenhouse profile link, id or name (at most 200 characters)."
+        )
+    if mailto := SLACK_MAILTO.match(text):
+        text = mailto[1]
+    if link := SLACK_LINK.match(text):
+        text = link[1]
+    if EMAIL.match(text):
+        return Who("email", text.lower())
+    if text.isdigit() and len(text) <= 18:
+        return Who("id", text, candidate_id=int(text))
+    if text.startswith(("http://", "https://")):
+        url = urlparse(text)
+        found = re.search(r"/people/(\d+)", url.path)
+        app_id = parse_qs(url.query).get("application_id", [""])[0]
+        if not found:
+            raise UserError(
+                "That link is not a Greenhouse candidate profile; copy the link of the "
+                "candidate's page (it contains /people/)."
+            )
+        return Who(
+            "url",
+            text,
+            candidate_id=int(found[1]),
+            application_id=int(app_id) if app_id.isdigit() else None,
+        )
+    return Who("name", text)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for matching names as people type them."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+async def applications_of(
+    harvest: HarvestClient, candidate: Candidate
+) -> list[Application]:
+    if candidate.applications:
+        return candidate.applications
+    return [a async for a in harvest.list_applications(candidate_id=candidate.id)]
+
+
+async def choices_for(
+    harvest: HarvestClient, candidate: Candidate, *, application_id: int | None = None
+) -> list[CandidateChoice]:
+    """One choice per application of the candidate, active ones first."""
+    choices = []
+    for app in await applications_of(harvest, candidate):
+        if application_id is not None and app.id != application_id:
+            continue
+        choices.append(
+            CandidateChoice(
+                candidate_id=candidate.id,
+                application_id=app.id,
+                name=candidate.full_name,
+                job_name=app.job.name if app.job else None,
+                stage_name=app.current_stage.name if app.current_stage else None,
+                status=app.status,
+                prospect=app.prospect,
+            )
+        )
+    choices.sort(key=lambda c: (c.status != "active", c.prospect, c.application_id))
+    return choices
+
+
+async def resolve(harvest: HarvestClient, who: Who) -> list[CandidateChoice]:
+    """Every candidate-application that `who` can mean; empty when none."""
+    if who.kind == "email":
+        found = [c async for c in harvest.list_candidates(email=who.text)]
+        return [choice for c in found for choice in await choices_for(harvest, c)]
+    if who.kind == "name":
+        return await search_by_name(harvest, who.text)
+    assert who.candidate_id is not None
+    try:
+        candidate = await harvest.get_candidate(who.candidate_id)
+    except (NotFound, PermissionDenied):
+        candidate = None
+    if candidate is not None:
+        return await choices_for(harvest, candidate, application_id=who.application_id)
+    if who.kind == "id":
+        # A bare number may be an application id.
+        try:
+            app = await harvest.get_application(who.candidate_id)
+        except NotFound:
+            return []
+        candidate = await harvest.get_candidate(app.candidate_id)
+        return await choices_for(harvest, candidate, application_id=app.id)
+    return []
+
+
+async def search_by_name(
+    harvest: HarvestClient, query: str, *, limit: int = 100
+) -> list[CandidateChoice]:
+    """Candidates whose name starts with, or contains, what was typed."""
+    # TODO(#4): serve this from the local index; Harvest has no name search, so this
+    # reads only the most recent page of candidates.
+    needle = fold(query.strip())
+    if not needle:
+        return []
+    scored: list[tuple[int, Candidate]] = []
+    seen = 0
+    async for candidate in harvest.list_candidates():
+        seen += 1
+        name = fold(candidate.full_name)
+        if name.startswith(needle) or any(p.startswith(needle) for p in name.split()):
+            scored.append((0, candidate))
+        elif needle in name:
+            scored.append((1, candidate))
+        if seen >= NAME_SCAN_LIMIT:
+            break
+    scored.sort(key=lambda pair: (pair[0], fold(pair[1].full_name)))
+    choices: list[CandidateChoice] = []
+    for _, candidate in scored:
+        choices.extend(await choices_for(harvest, candidate))
+        if len(choices) >= limit:
+            break
+    return choices[:limit]

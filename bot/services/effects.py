@@ -1,0 +1,324 @@
+"""Delivering owed effects: Greenhouse notes, status fetches and Slack DMs.
+
+Each handler is safe to run again after a crash: notes carry a marker the Harvest
+client looks for before re-posting, and a DM that was already posted is updated in
+place (`chat.update`) instead of posted twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.blocks import messages
+from bot.clients.karat import TestKind
+from bot.errors import (
+    MalformedResponse,
+    NotFound,
+    RateLimited,
+    UpstreamError,
+)
+from bot.services import notes
+from bot.services.context import Services
+from bot.services.ports import MessageRef
+from bot.storage import invitations as store
+from bot.storage import outbox
+from bot.storage.models import Effect, Invitation, InvitationStatus
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 20
+RETRY_CAP = timedelta(hours=1)
+
+
+class Permanent(Exception):
+    """An effect that can never succeed as it stands (e.g. the candidate is gone)."""
+
+
+def sent_note_key(invitation_id: int) -> str:
+    return f"note:sent:{invitation_id}"
+
+
+async def owe_sent_note(session: AsyncSession, invitation_id: int) -> None:
+    await outbox.enqueue(
+        session,
+        key=sent_note_key(invitation_id),
+        kind="note",
+        invitation_id=invitation_id,
+        payload={"template": "sent"},
+    )
+
+
+async def owe_status_fetch(
+    session: AsyncSession, invitation: Invitation, *, reason: str, stamp: str
+) -> bool:
+    """Owe one `test_status` call for this invitation."""
+    return await outbox.enqueue(
+        session,
+        key=f"fetch:{invitation.id}:{stamp}",
+        kind="fetch_status",
+        invitation_id=invitation.id,
+        payload={"reason": reason},
+    )
+
+
+async def _owe_result_effects(session: AsyncSession, invitation: Invitation) -> None:
+    graders = await store.graders_of(session, invitation.id or 0)
+    await outbox.enqueue(
+        session,
+        key=f"note:result:{invitation.id}",
+        kind="note",
+        invitation_id=invitation.id,
+        payload={"template": "result"},
+    )
+    for grader in graders:
+        await outbox.enqueue(
+            session,
+            key=f"dm:result:{invitation.id}:{grader.slack_user_id}",
+            kind="dm_grader",
+            invitation_id=invitation.id,
+            payload={"user": grader.slack_user_id},
+        )
+    await outbox.enqueue(
+        session,
+        key=f"dm:sender-result:{invitation.id}",
+        kind="dm_sender",
+        invitation_id=invitation.id,
+        payload={"user": invitation.sender_slack_id},
+    )
+
+
+# -- handlers -------------------------------------------------------------------------
+
+
+async def _load(services: Services, effect: Effect) -> Invitation:
+    async with services.db.session() as session:
+        invitation = await store.get(session, effect.invitation_id or 0)
+    if invitation is None:
+        raise Permanent(f"invitation {effect.invitation_id} is gone")
+    return invitation
+
+
+async def write_note(services: Services, effect: Effect) -> dict[str, Any]:
+    invitation = await _load(services, effect)
+    async with services.db.session() as session:
+        graders = await store.graders_of(session, invitation.id or 0)
+    render = (
+        notes.sent_note
+        if effect.payload.get("template") == "sent"
+        else notes.result_note
+    )
+    body = render(invitation, graders, key=effect.key)
+    try:
+        note = await services.harvest.add_note(
+            invitation.candidate_id,
+            body=body,
+            visibility="public",
+            marker=notes.marker(effect.key),
+        )
+    except NotFound as exc:
+        raise Permanent(
+            f"Greenhouse has no candidate {invitation.candidate_id}: {exc}"
+        ) from exc
+    return {"note_id": note.id}
+
+
+async def fetch_status(services: Services, effect: Effect) -> dict[str, Any]:
+    invitation = await _load(services, effect)
+    if invitation.status != InvitationStatus.SENT or not invitation.karat_interview_id:
+        return {"skipped": invitation.status}
+    endpoint = services.karat.endpoint(_kind(invitation))
+    try:
+        status = await endpoint.test_status(invitation.karat_interview_id)
+    except MalformedResponse as exc:
+        await report_malformed(
+            services,
+            exc,
+            api_call="test_status",
+            kind=invitation.test_kind,
+            partner_interview_id=invitation.karat_interview_id,
+            partner_test_id=invitation.test_id,
+            partner_test_name=invitation.test_name,
+        )
+        return {"malformed": exc.errors}
+    now = services.clock()
+    async with services.db.session() as session:
+        if not status.complete:
+            await store.transition(
+                session,
+                invitation.id or 0,
+                from_status=[InvitationStatus.SENT],
+                values={"last_polled_at": now},
+            )
+            return {"status": status.status}
+        moved = await store.transition(
+            session,
+            invitation.id or 0,
+            from_status=[InvitationStatus.SENT],
+            values={
+                "status": InvitationStatus.COMPLETED,
+                "completed_at": now,
+                "last_polled_at": now,
+                "score": status.score,
+                "profile_url": status.profile_url,
+                "result_metadata": status.metadata,
+            },
+        )
+        if moved:
+            refreshed = await store.get(session, invitation.id or 0)
+            assert refreshed is not None
+            await _owe_result_effects(session, refreshed)
+    if moved:
+        logger.info(
+            "results in invitation=%s karat_interview_id=%s",
+            invitation.id,
+            invitation.karat_interview_id,
+        )
+        services.nudge()
+    return {"status": status.status, "recorded": moved}
+
+
+async def dm_grader(services: Services, effect: Effect) -> dict[str, Any]:
+    invitation = await _load(services, effect)
+    async with services.db.session() as session:
+        graders = await store.graders_of(session, invitation.id or 0)
+    message = messages.grader_result_dm(invitation, graders, settings=services.settings)
+    return await _post_or_update(services, effect, message)
+
+
+async def dm_sender(services: Services, effect: Effect) -> dict[str, Any]:
+    invitation = await _load(services, effect)
+    async with services.db.session() as session:
+        graders = await store.graders_of(session, invitation.id or 0)
+    message = messages.sender_result_dm(invitation, graders, settings=services.settings)
+    return await _post_or_update(services, effect, message)
+
+
+async def _post_or_update(
+    services: Services, effect: Effect, message: dict[str, Any]
+) -> dict[str, Any]:
+    previous = effect.outcome or {}
+    try:
+        if previous.get("ts"):
+            # A replay: the DM went out before; bring it up to date instead.
+            await services.slack.update(
+                MessageRef(previous["channel"], previous["ts"]), message
+            )
+            return previous
+        ref = await services.slack.dm(effect.payload["user"], message)
+    except NotFound as exc:
+        raise Permanent(str(exc)) from exc
+    outcome = {"channel": ref.channel, "ts": ref.ts}
+    async with services.db.session() as session:
+        await outbox.record_outcome(session, effect.id or 0, outcome)
+    return outcome
+
+
+HANDLERS: dict[str, Callable[[Services, Effect], Awaitable[dict[str, Any]]]] = {
+    "note": write_note,
+    "fetch_status": fetch_status,
+    "dm_grader": dm_grader,
+    "dm_sender": dm_sender,
+}
+
+
+# -- running them ---------------------------------------------------------------------
+
+
+async def run(services: Services, effect: Effect) -> bool:
+    """Run one leased effect and record how it went; True when it is done."""
+    handler = HANDLERS.get(effect.kind)
+    try:
+        if handler is None:
+            raise Permanent(f"no handler for effect kind {effect.kind!r}")
+        outcome = await handler(services, effect)
+    except Permanent as exc:
+        await _give_up(services, effect, str(exc))
+        return False
+    except UpstreamError as exc:
+        await _reschedule(services, effect, exc)
+        return False
+    except Exception as exc:  # a bug: keep the effect, say so loudly
+        logger.exception("effect failed key=%s", effect.key)
+        await _reschedule(services, effect, exc)
+        return False
+    async with services.db.session() as session:
+        await outbox.finish(session, effect.id or 0, outcome=outcome)
+    logger.info("effect done key=%s attempts=%d", effect.key, effect.attempts)
+    return True
+
+
+async def try_now(services: Services, key: str) -> tuple[bool, list[str]]:
+    """Deliver one effect at once if nobody else holds it; report what is pending."""
+    async with services.db.session() as session:
+        effect = await outbox.claim_key(session, key, now=services.clock())
+    done = await run(services, effect) if effect is not None else False
+    pending = []
+    if not done:
+        async with services.db.session() as session:
+            for left in await outbox.pending_for(
+                session, effect.invitation_id if effect else 0
+            ):
+                pending.append(left.last_error or left.kind)
+    return done, pending
+
+
+async def _reschedule(services: Services, effect: Effect, exc: Exception) -> None:
+    if effect.attempts >= MAX_ATTEMPTS:
+        await _give_up(
+            services, effect, f"gave up after {effect.attempts} attempts: {exc}"
+        )
+        return
+    if isinstance(exc, RateLimited):
+        wait = timedelta(seconds=exc.retry_after)
+    else:
+        wait = min(RETRY_CAP, timedelta(seconds=5 * 2 ** (effect.attempts - 1)))
+    logger.warning(
+        "effect retry key=%s attempts=%d wait=%ss error=%s",
+        effect.key,
+        effect.attempts,
+        int(wait.total_seconds()),
+        exc,
+    )
+    async with services.db.session() as session:
+        await outbox.retry_later(
+            session,
+            effect.id or 0,
+            error=str(exc),
+            due_at=services.clock() + wait,
+            dead=False,
+        )
+
+
+async def _give_up(services: Services, effect: Effect, reason: str) -> None:
+    logger.error("effect dead key=%s reason=%s", effect.key, reason)
+    async with services.db.session() as session:
+        await outbox.retry_later(
+            session, effect.id or 0, error=reason, due_at=services.clock(), dead=True
+        )
+
+
+async def report_malformed(
+    services: Services,
+    exc: MalformedResponse,
+    *,
+    api_call: str,
+    kind: str,
+    **known: str | None,
+) -> None:
+    """Tell Karat (response_error) and the log that an answer was malformed."""
+    logger.warning("karat malformed answer api_call=%s errors=%s", api_call, exc.errors)
+    try:
+        await services.karat.endpoint(TestKind(kind)).response_error(
+            api_call=api_call, errors=exc.errors, **known
+        )
+    except UpstreamError as report_error:
+        logger.warning("karat response_error failed: %s", report_error)
+
+
+def _kind(invitation: Invitation) -> TestKind:
+    return TestKind(invitation.test_kind)

@@ -1,0 +1,64 @@
+"""Who someone in Slack is in Greenhouse: matched by e-mail, as Greenhouse does."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from bot.clients.greenhouse.base import HarvestClient
+from bot.clients.greenhouse.models import User
+from bot.services.ports import Messenger, SlackPerson
+
+
+@dataclass(frozen=True)
+class MappedPerson:
+    person: SlackPerson
+    user: User | None
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.user is not None and self.problem is None
+
+    @property
+    def name(self) -> str:
+        return self.user.display_name if self.user else self.person.name
+
+
+async def map_to_greenhouse(
+    harvest: HarvestClient, person: SlackPerson
+) -> MappedPerson:
+    """The active Greenhouse user with this person's e-mail, or why there is none."""
+    if person.is_bot:
+        return MappedPerson(person, None, f"{person.name} is a bot, not a person")
+    if not person.email:
+        return MappedPerson(
+            person, None, f"{person.name} has no e-mail address visible in Slack"
+        )
+    user = await harvest.find_user_by_email(person.email)
+    if user is None:
+        return MappedPerson(
+            person,
+            None,
+            f"{person.name} has no Greenhouse account with their Slack e-mail",
+        )
+    if user.disabled:
+        return MappedPerson(
+            person, user, f"{person.name}'s Greenhouse account is disabled"
+        )
+    return MappedPerson(person, user, None)
+
+
+async def map_user(
+    messenger: Messenger, harvest: HarvestClient, user_id: str
+) -> MappedPerson:
+    return await map_to_greenhouse(harvest, await messenger.person(user_id))
+
+
+async def map_many(
+    messenger: Messenger, harvest: HarvestClient, user_ids: list[str]
+) -> list[MappedPerson]:
+    """Map several Slack users at once, keeping their order."""
+    return list(
+        await asyncio.gather(*(map_user(messenger, harvest, u) for u in user_ids))
+    )

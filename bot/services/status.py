@@ -1,0 +1,48 @@
+"""How an invitation stands, worded as Greenhouse's Karat stage words it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clients.greenhouse.base import HarvestClient
+from bot.services.candidates import Who, resolve
+from bot.storage.models import Grader, Invitation, InvitationStatus
+from bot.timefmt import ago
+
+
+def status_phrase(
+    invitation: Invitation, graders: list[Grader], *, at: datetime
+) -> str:
+    """ "Sent 3 days ago", "To be graded by Ana Ruiz, results added 2 hours ago", …"""
+    status = invitation.status
+    if status == InvitationStatus.SENT:
+        return f"Sent {ago(invitation.sent_at, at=at)}"
+    if status == InvitationStatus.COMPLETED:
+        who = ", ".join(g.name for g in graders) or "nobody yet"
+        added = ago(invitation.completed_at or invitation.sent_at, at=at)
+        return f"To be graded by {who}, results added {added}"
+    if status == InvitationStatus.GRADED:
+        by = f" by {invitation.graded_by}" if invitation.graded_by else ""
+        return f"Graded{by}"
+    if status == InvitationStatus.EXPIRED:
+        return "Expired"
+    if status == InvitationStatus.REPLACED:
+        return f"Replaced by a later invitation (first sent {ago(invitation.sent_at, at=at)})"
+    if status == InvitationStatus.CLOSED:
+        return "Closed: the application was hired or rejected"
+    return "Being sent"
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    invitation: Invitation
+    graders: list[Grader]
+    phrase: str
+
+
+async def candidate_ids_for(harvest: HarvestClient, who: Who) -> list[int]:
+    """The candidate ids `who` names (by e-mail, id, link or name)."""
+    if who.kind == "url" and who.candidate_id is not None:
+        return [who.candidate_id]
+    return sorted({choice.candidate_id for choice in await resolve(harvest, who)})

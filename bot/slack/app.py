@@ -1,0 +1,51 @@
+"""The Bolt app: async, so no listener ever blocks the event loop."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.services.catalog import TestCatalog
+from bot.services.context import Services
+from bot.slack import commands, send_modal
+
+logger = logging.getLogger(__name__)
+
+
+def build_slack_client(services_settings: Any) -> AsyncWebClient:
+    """The Web API client, pointed at `SLACK_API_URL`."""
+    return AsyncWebClient(
+        token=services_settings.SLACK_BOT_TOKEN.get_secret_value(),
+        base_url=services_settings.SLACK_API_URL,
+        timeout=10,
+    )
+
+
+def build_bolt_app(services: Services, client: AsyncWebClient) -> AsyncApp:
+    """An AsyncApp with every listener attached."""
+    settings = services.settings
+    assert settings.SLACK_SIGNING_SECRET is not None
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    catalog = TestCatalog(services.karat)
+    commands.register(app, services, catalog)
+    send_modal.register(app, services, catalog)
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        logger.error(
+            "listener failed type=%s error=%s",
+            body.get("type") or body.get("command"),
+            type(error).__name__,
+            exc_info=error,
+        )
+        return None
+
+    return app

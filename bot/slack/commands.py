@@ -1,0 +1,129 @@
+"""`/karat` and its sub-commands."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import messages
+from bot.errors import UpstreamError, UserError
+from bot.services import candidates
+from bot.services.catalog import TestCatalog
+from bot.services.context import Services
+from bot.services.status import candidate_ids_for, status_phrase
+from bot.slack.send_modal import open_send_modal
+from bot.storage import invitations as store
+
+logger = logging.getLogger(__name__)
+
+SUBCOMMANDS = ("send", "status", "list", "health", "config", "help")
+
+
+def split(text: str) -> tuple[str, str]:
+    """("send", "maya@x.com") from "send maya@x.com"."""
+    sub, _, rest = (text or "").strip().partition(" ")
+    return sub.lower(), rest.strip()
+
+
+async def status_for(services: Services, who_text: str) -> dict[str, Any]:
+    """The status answer for one candidate."""
+    if not who_text:
+        return {
+            "response_type": "ephemeral",
+            "text": "Say which candidate: `/karat status maya.chen@example.com` (an "
+            "e-mail, a Greenhouse profile link, an id or a name).",
+        }
+    try:
+        who = candidates.parse_who(who_text)
+    except UserError as exc:
+        return {"response_type": "ephemeral", "text": exc.message}
+    async with services.db.session() as session:
+        if who.kind == "id" and who.candidate_id is not None:
+            found = await store.for_candidates(session, [who.candidate_id])
+            found += await store.for_application(session, who.candidate_id)
+        else:
+            found = []
+    if not found:
+        try:
+            ids = await candidate_ids_for(services.harvest, who)
+        except UpstreamError:
+            return {
+                "response_type": "ephemeral",
+                "text": "Greenhouse could not be reached to find that candidate; try "
+                "again in a few minutes, or give the candidate's Greenhouse id.",
+            }
+        async with services.db.session() as session:
+            found = await store.for_candidates(session, ids)
+    return await _rows(
+        services,
+        found,
+        title="Karat tests",
+        empty=(
+            "No Karat test has been sent to that candidate from Slack. Send one with "
+            "`/karat send`."
+        ),
+    )
+
+
+async def list_for(services: Services, user_id: str) -> dict[str, Any]:
+    async with services.db.session() as session:
+        found = await store.sent_by(session, user_id, open_only=True)
+    return await _rows(
+        services,
+        found,
+        title="Your open Karat tests (oldest first)",
+        empty="You have no open Karat tests.",
+    )
+
+
+async def _rows(
+    services: Services, found: list[Any], *, title: str, empty: str
+) -> dict[str, Any]:
+    unique = list({inv.id: inv for inv in found}.values())
+    async with services.db.session() as session:
+        graders = await store.graders_by_invitation(session, [i.id for i in unique])
+    at = services.clock()
+    rows = [(inv, status_phrase(inv, graders.get(inv.id, []), at=at)) for inv in unique]
+    return messages.status_reply(title, rows, empty=empty)
+
+
+def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
+    """Attach `/karat` to the Bolt app."""
+
+    @app.command("/karat")
+    async def karat(
+        ack: AsyncAck,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        sub, rest = split(command.get("text", ""))
+        user_id = command.get("user_id", "")
+        logger.info("command /karat %s user=%s", sub or "help", user_id)
+        if sub == "send":
+            await ack()
+            await open_send_modal(
+                services,
+                catalog,
+                client,
+                trigger_id=command["trigger_id"],
+                who=rest,
+                channel_id=command.get("channel_id"),
+                response_url=command.get("response_url"),
+            )
+        elif sub == "status":
+            await ack()
+            await respond(**await status_for(services, rest))
+        elif sub == "list":
+            await ack()
+            await respond(**await list_for(services, user_id))
+        elif sub in ("health", "config"):
+            # TODO(#6): the setup health check and the configuration modal.
+            await ack(text=f"`/karat {sub}` is not available in this version yet.")
+        elif sub in ("", "help"):
+            await ack(**messages.help_reply())
+        else:
+            await ack(**messages.help_reply(unknown=sub))

@@ -1,0 +1,85 @@
+"""The `Messenger` the use-cases call, over slack_sdk's AsyncWebClient."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.errors import NotFound, RateLimited, UpstreamError
+from bot.services.ports import MessageRef, SlackPerson
+
+# Errors that no retry will cure.
+_GONE = {
+    "user_not_found",
+    "users_not_found",
+    "user_disabled",
+    "channel_not_found",
+    "cannot_dm_bot",
+    "account_inactive",
+}
+
+
+class SlackMessenger:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def person(self, user_id: str) -> SlackPerson:
+        answer = await self._call(self.client.users_info, user=user_id)
+        user = answer["user"]
+        profile = user.get("profile") or {}
+        return SlackPerson(
+            slack_id=user_id,
+            name=profile.get("real_name")
+            or user.get("real_name")
+            or user.get("name")
+            or user_id,
+            email=profile.get("email"),
+            tz=user.get("tz"),
+            is_bot=bool(user.get("is_bot")),
+            deleted=bool(user.get("deleted")),
+        )
+
+    async def user_id_for_email(self, email: str) -> str | None:
+        try:
+            answer = await self._call(self.client.users_lookupByEmail, email=email)
+        except NotFound:
+            return None
+        return str(answer["user"]["id"])
+
+    async def dm(self, user_id: str, message: dict[str, Any]) -> MessageRef:
+        opened = await self._call(self.client.conversations_open, users=user_id)
+        channel = opened["channel"]["id"]
+        posted = await self._call(
+            self.client.chat_postMessage, channel=channel, **message
+        )
+        return MessageRef(channel=channel, ts=posted["ts"])
+
+    async def update(self, ref: MessageRef, message: dict[str, Any]) -> None:
+        await self._call(
+            self.client.chat_update, channel=ref.channel, ts=ref.ts, **message
+        )
+
+    async def _call(self, method: Any, **kwargs: Any) -> Any:
+        name = getattr(method, "__name__", "slack")
+        try:
+            return await method(**kwargs)
+        except SlackApiError as exc:
+            raise slack_error(exc, name) from None
+        except TimeoutError as exc:
+            raise UpstreamError(f"{name} timed out", service="slack") from exc
+
+
+def slack_error(exc: SlackApiError, method: str) -> UpstreamError:
+    """The bot's error for a failed Slack Web API call."""
+    error = str(exc.response.get("error", "unknown_error"))
+    status = exc.response.status_code
+    if status == 429 or error == "ratelimited":
+        retry = float(exc.response.headers.get("Retry-After", 30) or 30)
+        return RateLimited(
+            f"{method}: {error}", service="slack", status=429, retry_after=retry
+        )
+    if error in _GONE:
+        return NotFound(f"{method}: {error}", service="slack", status=status)
+    return UpstreamError(f"{method}: {error}", service="slack", status=status)

@@ -1,0 +1,240 @@
+"""`/karat send`: open the modal at once, fill it in, search candidates, send."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import ids, modal
+from bot.clients.karat import KaratTest
+from bot.errors import AuthFailed, FormErrors, UpstreamError, UserError
+from bot.services import candidates, sending
+from bot.services.candidates import CandidateChoice
+from bot.services.catalog import TestCatalog, test_value
+from bot.services.context import Services
+
+logger = logging.getLogger(__name__)
+
+OPTIONS_BUDGET_SECONDS = 2.5
+
+
+def test_options(tests: list[KaratTest]) -> list[tuple[str, str, str]]:
+    return [
+        (f"{t.kind.label}s", f"{t.name} ({t.kind.label})", test_value(t)) for t in tests
+    ]
+
+
+async def open_send_modal(
+    services: Services,
+    catalog: TestCatalog,
+    client: AsyncWebClient,
+    *,
+    trigger_id: str,
+    who: str = "",
+    channel_id: str | None = None,
+    response_url: str | None = None,
+) -> None:
+    """Open the loading modal first (the trigger lasts 3 s), then fill it in."""
+    meta = modal.metadata(k=secrets.token_urlsafe(16), ch=channel_id, ru=response_url)
+    opened = await client.views_open(
+        trigger_id=trigger_id, view=modal.loading_view(private_metadata=meta)
+    )
+    view = opened["view"]
+    try:
+        tests, (choice, notice) = await asyncio.gather(
+            catalog.tests(), _preselect(services, who)
+        )
+    except AuthFailed:
+        await _replace(
+            client,
+            view,
+            modal.message_view(
+                sending.explain_send_failure(AuthFailed("", service="karat")),
+                private_metadata=meta,
+            ),
+        )
+        return
+    except UpstreamError as exc:
+        name = "Karat" if exc.service == "karat" else "Greenhouse"
+        await _replace(
+            client,
+            view,
+            modal.message_view(
+                f":warning: {name} could not be reached, so the form cannot be filled in. "
+                "Try again in a few minutes.",
+                private_metadata=meta,
+            ),
+        )
+        return
+    if not tests:
+        await _replace(
+            client,
+            view,
+            modal.message_view(
+                "Karat offers no assessments for this key yet. Ask your Karat contact to "
+                "set them up.",
+                private_metadata=meta,
+            ),
+        )
+        return
+    form = modal.form_view(
+        private_metadata=meta,
+        tests=test_options(tests),
+        candidate=(choice.label, choice.value) if choice else None,
+        notice=notice,
+    )
+    await _replace(client, view, form)
+
+
+async def _preselect(
+    services: Services, who: str
+) -> tuple[CandidateChoice | None, str | None]:
+    if not who.strip():
+        return None, None
+    try:
+        parsed = candidates.parse_who(who)
+        choices = await candidates.resolve(services.harvest, parsed)
+    except UserError as exc:
+        return None, exc.message
+    active = [c for c in choices if c.status == "active"]
+    if len(active) == 1:
+        return active[0], None
+    if not choices:
+        return None, f"No candidate matches “{who.strip()[:80]}”; search below."
+    return (
+        None,
+        f"{len(choices)} applications match “{who.strip()[:80]}”; pick one below.",
+    )
+
+
+async def _replace(
+    client: AsyncWebClient, view: dict[str, Any], new_view: dict[str, Any]
+) -> None:
+    try:
+        await client.views_update(
+            view_id=view["id"], hash=view.get("hash"), view=new_view
+        )
+    except SlackApiError as exc:
+        # The person may have closed the modal meanwhile; nothing else to do.
+        logger.info(
+            "views.update failed view=%s error=%s",
+            view.get("id"),
+            exc.response.get("error"),
+        )
+
+
+async def search_options(services: Services, query: str) -> list[dict[str, Any]]:
+    """Options for the candidate picker (at most 100, answered within the budget)."""
+    query = (query or "").strip()
+    if len(query) < 2:
+        return []
+    try:
+        who = candidates.parse_who(query[: candidates.MAX_QUERY])
+        choices = await asyncio.wait_for(
+            candidates.resolve(services.harvest, who), OPTIONS_BUDGET_SECONDS
+        )
+    except (UserError, UpstreamError, TimeoutError) as exc:
+        logger.info("candidate search failed: %s", type(exc).__name__)
+        return []
+    return [modal.option(c.label, c.value).to_dict() for c in choices[:100]]
+
+
+def read_form(body: dict[str, Any]) -> sending.SendForm:
+    view = body["view"]
+    values = view.get("state", {}).get("values", {})
+
+    def pick(block: str, action: str) -> dict[str, Any]:
+        return values.get(block, {}).get(action) or {}
+
+    candidate = (
+        pick(ids.CANDIDATE_BLOCK, ids.CANDIDATE_ACTION).get("selected_option") or {}
+    )
+    test = pick(ids.TEST_BLOCK, ids.TEST_ACTION).get("selected_option") or {}
+    graders = pick(ids.GRADERS_BLOCK, ids.GRADERS_ACTION).get("selected_users") or []
+    options = pick(ids.OPTIONS_BLOCK, ids.OPTIONS_ACTION).get("selected_options") or []
+    meta = modal.read_metadata(view)
+    key = str(meta.get("k") or "")[:64] or f"view:{view.get('id', '')}"
+    return sending.SendForm(
+        idempotency_key=key,
+        sender_slack_id=body["user"]["id"],
+        candidate_value=candidate.get("value"),
+        test_value=test.get("value"),
+        grader_ids=[g for g in graders if isinstance(g, str)][:20],
+        options=frozenset(o.get("value", "") for o in options if isinstance(o, dict)),
+    )
+
+
+async def submit(
+    services: Services,
+    catalog: TestCatalog,
+    ack: AsyncAck,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+) -> None:
+    """Check the form within Slack's 3 s, then send and show the outcome."""
+    form = read_form(body)
+    view = body["view"]
+    try:
+        plan = await sending.check(services, catalog, form)
+    except FormErrors as exc:
+        await ack(
+            response_action="errors",
+            errors={
+                ids.FIELD_BLOCKS.get(f, ids.CANDIDATE_BLOCK): m
+                for f, m in exc.errors.items()
+            },
+        )
+        return
+    except UserError as exc:
+        await ack(
+            response_action="errors",
+            errors={
+                ids.FIELD_BLOCKS.get(exc.field or "", ids.CANDIDATE_BLOCK): exc.message
+            },
+        )
+        return
+    await ack(response_action="update", view=modal.sending_view())
+    try:
+        outcome = await sending.send(services, plan)
+    except FormErrors as exc:
+        await _replace(
+            client, {"id": view["id"]}, modal.message_view(f":warning: {exc.message}")
+        )
+        return
+    except UpstreamError as exc:
+        await _replace(
+            client,
+            {"id": view["id"]},
+            modal.message_view(f":x: {sending.explain_send_failure(exc)}"),
+        )
+        return
+    text = modal.sent_text(
+        candidate=outcome.invitation.candidate_name,
+        test=outcome.invitation.test_name,
+        graders=[g.name for g in outcome.graders],
+        note_written=outcome.note_written,
+        duplicate=outcome.duplicate,
+    )
+    await _replace(
+        client, {"id": view["id"]}, modal.message_view(text, title="Karat test sent")
+    )
+
+
+def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
+    """Attach the modal's listeners to the Bolt app."""
+
+    @app.options(ids.CANDIDATE_ACTION)
+    async def candidate_options(ack: AsyncAck, payload: dict[str, Any]) -> None:
+        await ack(options=await search_options(services, payload.get("value", "")))
+
+    @app.view_submission(ids.SEND_MODAL)
+    async def send_submitted(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await submit(services, catalog, ack, body, client)

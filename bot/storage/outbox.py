@@ -1,0 +1,163 @@
+"""The effect outbox: owed side effects, claimed by workers under a lease.
+
+A worker claims due effects by setting `leased_until`; on PostgreSQL the claim skips
+rows another worker holds (`FOR UPDATE SKIP LOCKED`), on SQLite a single worker runs.
+An effect whose worker died is claimed again once its lease runs out; its handler
+sees `attempts > 1` and checks whether the first try already landed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.storage.models import Effect, EffectStatus, UTCDateTime, utcnow
+
+LEASE = timedelta(seconds=60)
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    kind: str,
+    invitation_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    due_at: datetime | None = None,
+) -> bool:
+    """Owe an effect unless one with the same key is already owed; True if added."""
+    exists = await session.exec(select(Effect.id).where(Effect.key == key))
+    if exists.first() is not None:
+        return False
+    effect = Effect(
+        key=key,
+        kind=kind,
+        invitation_id=invitation_id,
+        payload=payload or {},
+        due_at=due_at or utcnow(),
+    )
+    try:
+        async with session.begin_nested():
+            session.add(effect)
+    except IntegrityError:
+        return False  # another process owed it first
+    return True
+
+
+async def claim(
+    session: AsyncSession, *, limit: int, skip_locked: bool, now: datetime | None = None
+) -> list[Effect]:
+    """Lease up to `limit` due effects to the caller."""
+    now = now or utcnow()
+    due = (
+        select(Effect.id)
+        .where(Effect.status == EffectStatus.PENDING)
+        .where(col(Effect.due_at) <= now)
+        .where(or_(col(Effect.leased_until).is_(None), col(Effect.leased_until) < now))
+        .order_by(col(Effect.due_at))
+        .limit(limit)
+    )
+    if skip_locked:
+        due = due.with_for_update(skip_locked=True)
+    ids = list((await session.exec(due)).all())
+    if not ids:
+        return []
+    await session.exec(
+        update(Effect)  # type: ignore[call-overload]
+        .where(col(Effect.id).in_(ids))
+        .values(leased_until=now + LEASE, attempts=Effect.attempts + 1)
+    )
+    claimed = await session.exec(select(Effect).where(col(Effect.id).in_(ids)))
+    return list(claimed.all())
+
+
+async def finish(
+    session: AsyncSession, effect_id: int, *, outcome: dict[str, Any] | None = None
+) -> None:
+    """Mark an effect done, with what it produced (a note id, a message ts)."""
+    await session.exec(
+        update(Effect)  # type: ignore[call-overload]
+        .where(col(Effect.id) == effect_id)
+        .values(
+            status=EffectStatus.DONE,
+            done_at=utcnow(),
+            leased_until=None,
+            outcome=outcome,
+        )
+    )
+
+
+async def record_outcome(
+    session: AsyncSession, effect_id: int, outcome: dict[str, Any]
+) -> None:
+    """Remember a partial outcome (a posted message's ts) before the effect is done."""
+    await session.exec(
+        update(Effect)  # type: ignore[call-overload]
+        .where(col(Effect.id) == effect_id)
+        .values(outcome=outcome)
+    )
+
+
+async def retry_later(
+    session: AsyncSession, effect_id: int, *, error: str, due_at: datetime, dead: bool
+) -> None:
+    """Put an effect back for later, or give up on it (dead letter)."""
+    await session.exec(
+        update(Effect)  # type: ignore[call-overload]
+        .where(col(Effect.id) == effect_id)
+        .values(
+            status=EffectStatus.DEAD if dead else EffectStatus.PENDING,
+            due_at=due_at,
+            leased_until=None,
+            last_error=error[:1000],
+        )
+    )
+
+
+async def pending_for(session: AsyncSession, invitation_id: int) -> list[Effect]:
+    statement = (
+        select(Effect)
+        .where(Effect.invitation_id == invitation_id)
+        .where(Effect.status != EffectStatus.DONE)
+        .order_by(col(Effect.id))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def backlog(session: AsyncSession) -> dict[str, int]:
+    """How many effects are pending and dead."""
+    statement = (
+        select(Effect.status, func.count())
+        .where(Effect.status != EffectStatus.DONE)
+        .group_by(Effect.status)
+    )
+    return {status: count for status, count in (await session.exec(statement)).all()}
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    statement = select(func.min(Effect.due_at, type_=UTCDateTime())).where(
+        Effect.status == EffectStatus.PENDING
+    )
+    return (await session.exec(statement)).first()
+
+
+async def claim_key(
+    session: AsyncSession, key: str, *, now: datetime | None = None
+) -> Effect | None:
+    """Lease one named effect if it is due and nobody holds it."""
+    now = now or utcnow()
+    result = await session.exec(
+        update(Effect)  # type: ignore[call-overload]
+        .where(Effect.key == key)
+        .where(Effect.status == EffectStatus.PENDING)
+        .where(or_(col(Effect.leased_until).is_(None), col(Effect.leased_until) < now))
+        .values(leased_until=now + LEASE, attempts=Effect.attempts + 1)
+    )
+    if not result.rowcount:
+        return None
+    return (await session.exec(select(Effect).where(Effect.key == key))).first()

@@ -1,0 +1,96 @@
+"""The ASGI app: Bolt at /slack/events beside the bot's own routes.
+
+Bolt runs as an `AsyncApp` behind its async Starlette handler, so no Slack request
+blocks the event loop. Karat's callback and Greenhouse's webhook are plain routes that
+never pass through Bolt (they are not Slack-signed).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.services import relay
+from bot.services.context import Services
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+async def _body_within_limit(request: Request) -> bytes | None:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return body
+
+
+def build_web_app(
+    services: Services,
+    slack_handler: AsyncSlackRequestHandler,
+    *,
+    lifespan: Callable[[Starlette], Any] | None = None,
+) -> Starlette:
+    """The HTTP app of `karat-bot serve`."""
+
+    async def slack_events(request: Request) -> Response:
+        body = await _body_within_limit(request)
+        if body is None:
+            return JSONResponse({"error": "request body too large"}, status_code=413)
+        request._body = body  # Bolt reads the raw body again to check the signature
+        return await slack_handler.handle(request)
+
+    async def karat_callback(request: Request) -> Response:
+        token = request.path_params["token"]
+        if not await relay.callback_received(services, token):
+            return JSONResponse({"error": "unknown callback"}, status_code=404)
+        return JSONResponse({"status": 200})
+
+    async def greenhouse_webhook(request: Request) -> Response:
+        # TODO(#4): verify, de-duplicate and act on Greenhouse webhooks.
+        return JSONResponse({"error": "webhooks are not handled yet"}, status_code=503)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        try:
+            await services.db.ping()
+        except Exception as exc:  # any driver error means "not ready"
+            logger.warning("readyz: database unreachable (%s)", type(exc).__name__)
+            return JSONResponse(
+                {"status": "unavailable", "database": "unreachable"}, status_code=503
+            )
+        problems = services.settings.missing()
+        if problems:
+            return JSONResponse(
+                {"status": "unavailable", "settings": problems}, status_code=503
+            )
+        return JSONResponse({"status": "ready"})
+
+    routes = [
+        Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/karat/callback/{token}", karat_callback, methods=["PATCH", "POST"]),
+        Route("/greenhouse/webhook", greenhouse_webhook, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+@asynccontextmanager
+async def no_lifespan(app: Starlette) -> AsyncIterator[None]:
+    yield

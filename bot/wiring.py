@@ -1,0 +1,93 @@
+"""Putting the pieces together from the settings: services, the web app, the server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.applications import Starlette
+
+from bot.clients.greenhouse import build_harvest_client
+from bot.clients.greenhouse.base import HarvestClient
+from bot.clients.karat import KaratClient, build_karat_client
+from bot.services.context import Services
+from bot.settings import Settings
+from bot.slack.app import build_bolt_app, build_slack_client
+from bot.slack.messenger import SlackMessenger
+from bot.storage.db import Database
+from bot.web import build_web_app
+from bot.worker import Worker
+
+logger = logging.getLogger(__name__)
+
+
+def build_services(
+    settings: Settings,
+    *,
+    harvest: HarvestClient | None = None,
+    karat: KaratClient | None = None,
+    slack_client: AsyncWebClient | None = None,
+) -> tuple[Services, AsyncWebClient]:
+    """Services for a settings object that has passed `Settings.require()`."""
+    client = slack_client or build_slack_client(settings)
+    services = Services(
+        settings=settings,
+        db=Database(settings.DATABASE_URL),
+        harvest=harvest or build_harvest_client(settings),
+        karat=karat or build_karat_client(settings),
+        slack=SlackMessenger(client),
+    )
+    return services, client
+
+
+def build_asgi(
+    services: Services, client: AsyncWebClient, *, run_worker: bool
+) -> Starlette:
+    """The web app; with `run_worker`, the worker runs beside it in the same loop."""
+    bolt = build_bolt_app(services, client)
+    handler = AsyncSlackRequestHandler(bolt)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = (
+            asyncio.create_task(Worker(services).run_forever(stop))
+            if run_worker
+            else None
+        )
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+            await services.aclose()
+
+    return build_web_app(services, handler, lifespan=lifespan)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, saying where it listens once it accepts requests."""
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            for server in self.servers:
+                for sock in server.sockets:
+                    host, port = sock.getsockname()[:2]
+                    logger.info("karat-bot listening on http://%s:%s", host, port)
+
+
+def make_server(
+    app: Starlette, *, host: str, port: int, sockets: bool = False
+) -> uvicorn.Server:
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, lifespan="on"
+    )
+    return _Server(config)

@@ -1,0 +1,90 @@
+"""Background work: deliver owed effects (notes, status fetches, DMs) with retries.
+
+The worker claims due effects under a lease, runs a few at once, and sleeps until the
+next one is due or until a request in this process says new work is waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from bot.services import effects
+from bot.services.context import Services
+from bot.storage import outbox
+
+logger = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(
+        self, services: Services, *, batch: int = 20, idle_seconds: float = 5.0
+    ) -> None:
+        self.services = services
+        self.batch = batch
+        self.idle_seconds = idle_seconds
+
+    async def run_once(self) -> int:
+        """Claim and run the effects due now; the number claimed."""
+        services = self.services
+        async with services.db.session() as session:
+            claimed = await outbox.claim(
+                session,
+                limit=self.batch,
+                skip_locked=not services.db.sqlite,
+                now=services.clock(),
+            )
+        if claimed:
+            await asyncio.gather(*(effects.run(services, e) for e in claimed))
+        return len(claimed)
+
+    async def drain(self, *, max_rounds: int = 100) -> int:
+        """Run until nothing is due (used by the demo and tests); the number run."""
+        total = 0
+        for _ in range(max_rounds):
+            done = await self.run_once()
+            if not done:
+                break
+            total += done
+        return total
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Work until `stop` is set; a failing round is logged and tried again."""
+        logger.info("worker started")
+        while not stop.is_set():
+            try:
+                worked = await self.run_once()
+            except Exception:
+                logger.exception("worker round failed")
+                worked = 0
+            if worked:
+                continue
+            await self._idle(stop)
+        logger.info("worker stopped")
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        services = self.services
+        wait = self.idle_seconds
+        try:
+            async with services.db.session() as session:
+                due = await outbox.next_due(session)
+            if due is not None:
+                wait = max(0.05, min(wait, (due - services.clock()).total_seconds()))
+        except Exception:
+            logger.exception("worker could not read the next due time")
+        services.wakeup.clear()
+        waiters = [
+            asyncio.ensure_future(services.wakeup.wait()),
+            asyncio.ensure_future(stop.wait()),
+        ]
+        try:
+            await asyncio.wait(
+                waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+
+__all__ = ["Worker", "timedelta"]
