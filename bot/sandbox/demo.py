@@ -101,8 +101,11 @@ class Story:
             "private callback URL.\nThe modal now says: " + text.replace("\n", " ")
         )
 
+    def bot_notes(self) -> list[dict[str, Any]]:
+        return [n for n in self.sb.harvest.notes_for(MAYA) if "karat-bot/" in n["body"]]
+
     def sent_note(self) -> str:
-        notes = _wait(lambda: self.sb.harvest.notes_for(MAYA), lambda n: len(n) >= 1)
+        notes = _wait(self.bot_notes, lambda n: len(n) >= 1)
         body = notes[0]["body"]
         expect("sent to Maya Chen by Ana Ruiz" in body, body)
         return "Greenhouse activity feed note (as the Karat Integration user):\n" + _quote(body)
@@ -129,7 +132,7 @@ class Story:
         return "\n".join(lines)
 
     def result_note(self) -> str:
-        notes = _wait(lambda: self.sb.harvest.notes_for(MAYA), lambda n: len(n) >= 2)
+        notes = _wait(self.bot_notes, lambda n: len(n) >= 2)
         body = notes[-1]["body"]
         expect("Score: 87" in body and "Report:" in body, body)
         return "Result note on the activity feed:\n" + _quote(body)

@@ -107,20 +107,38 @@ async def applications_of(
     return [a async for a in harvest.list_applications(candidate_id=candidate.id)]
 
 
+async def _job_names(
+    harvest: HarvestClient, apps: list[Application]
+) -> dict[int, str | None]:
+    # v3 applications carry only the job id; read each job once for its name.
+    missing = {a.job.id for a in apps if a.job and not a.job.name}
+    names: dict[int, str | None] = {a.job.id: a.job.name for a in apps if a.job and a.job.name}
+    for job_id in missing:
+        try:
+            names[job_id] = (await harvest.get_job(job_id)).name
+        except (NotFound, PermissionDenied):
+            names[job_id] = None
+    return names
+
+
 async def choices_for(
     harvest: HarvestClient, candidate: Candidate, *, application_id: int | None = None
 ) -> list[CandidateChoice]:
     """One choice per application of the candidate, active ones first."""
     choices = []
-    for app in await applications_of(harvest, candidate):
-        if application_id is not None and app.id != application_id:
-            continue
+    apps = [
+        a
+        for a in await applications_of(harvest, candidate)
+        if application_id is None or a.id == application_id
+    ]
+    jobs = await _job_names(harvest, apps)
+    for app in apps:
         choices.append(
             CandidateChoice(
                 candidate_id=candidate.id,
                 application_id=app.id,
                 name=candidate.full_name,
-                job_name=app.job.name if app.job else None,
+                job_name=jobs.get(app.job.id) if app.job else None,
                 stage_name=app.current_stage.name if app.current_stage else None,
                 status=app.status,
                 prospect=app.prospect,
