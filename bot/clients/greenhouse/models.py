@@ -16,6 +16,16 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
+def _refs_from_ids(data: Any, names: dict[str, str]) -> Any:
+    """v3 names users by id (`recruiter_id`); nest them as stubs (`recruiter`)."""
+    if isinstance(data, dict) and any(data.get(k) is not None for k in names.values()):
+        data = dict(data)
+        for nested, flat in names.items():
+            if data.get(nested) is None and data.get(flat) is not None:
+                data[nested] = {"id": data[flat]}
+    return data
+
+
 class UserRef(_Record):
     """A user stub as Greenhouse nests it in other records."""
 
@@ -106,6 +116,9 @@ class Candidate(_Record):
     @model_validator(mode="before")
     @classmethod
     def _nulls_to_lists(cls, data: Any) -> Any:
+        data = _refs_from_ids(
+            data, {"recruiter": "recruiter_id", "coordinator": "coordinator_id"}
+        )
         if isinstance(data, dict):
             data = dict(data)
             keys = (
@@ -173,6 +186,14 @@ class Application(_Record):
     @model_validator(mode="before")
     @classmethod
     def _v3_job_id(cls, data: Any) -> Any:
+        data = _refs_from_ids(
+            data,
+            {
+                "credited_to": "credited_to_id",
+                "recruiter": "recruiter_id",
+                "coordinator": "coordinator_id",
+            },
+        )
         if isinstance(data, dict):
             data = dict(data)
             if data.get("jobs") is None:
@@ -282,6 +303,17 @@ class Scorecard(_Record):
     submitted_at: datetime | None = None
     overall_recommendation: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _v3_flat(cls, data: Any) -> Any:
+        data = _refs_from_ids(
+            data, {"submitted_by": "submitted_by_id", "interviewer": "interviewer_id"}
+        )
+        if isinstance(data, dict) and data.get("interview") is None:
+            if data.get("interview_name") is not None:
+                data = {**data, "interview": data["interview_name"]}
+        return data
+
 
 class Note(_Record):
     id: int
@@ -294,6 +326,7 @@ class Note(_Record):
     @model_validator(mode="before")
     @classmethod
     def _legacy_spelling(cls, data: Any) -> Any:
+        data = _refs_from_ids(data, {"user": "user_id"})
         # Harvest still sends the misspelt `visiblity` beside `visibility`.
         if isinstance(data, dict) and data.get("visibility") is None:
             data = dict(data)
