@@ -18,9 +18,13 @@ from sandbox_support import (  # noqa: F401 - fixtures are used by their names
     slack_fixture,
     slack_slot,
 )
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from starlette.applications import Starlette
+from starlette.routing import Route
 
 from bot.sandbox.slack_api import (
     BOT_TOKEN,
@@ -416,3 +420,40 @@ async def test_interaction_payloads_are_shaped_like_slack(slack, slack_client):
 def test_a_stand_in_without_a_url_cannot_hand_out_response_urls():
     with pytest.raises(RuntimeError):
         SlackStandIn().new_response_url()
+
+
+async def test_bolt_accepts_the_signed_command_and_opens_its_modal(slack):
+    app = AsyncApp(
+        signing_secret=SIGNING_SECRET,
+        client=AsyncWebClient(token=BOT_TOKEN, base_url=f"{slack.url}/api/"),
+        process_before_response=True,
+    )
+
+    @app.command("/karat")
+    async def open_modal(ack, body, client):
+        await ack()
+        await client.views_open(trigger_id=body["trigger_id"], view=MODAL)
+
+    handler = AsyncSlackRequestHandler(app)
+
+    async def endpoint(request):
+        return await handler.handle(request)
+
+    web = Starlette(routes=[Route("/slack/events", endpoint, methods=["POST"])])
+    body = slack.slash_command_body("/karat", "send", "U0ANA")
+    transport = httpx.ASGITransport(app=web)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bot") as http:
+        good = await http.post(
+            "/slack/events", content=body, headers=signed_headers(body)
+        )
+        forged = await http.post(
+            "/slack/events",
+            content=body,
+            headers=signed_headers(body, secret="not-the-secret"),
+        )
+
+    assert good.status_code == 200
+    assert forged.status_code == 401
+    opened = slack.calls_to("views.open")
+    assert [call.ok for call in opened] == [True]
+    assert slack.calls_to("auth.test")[0].ok

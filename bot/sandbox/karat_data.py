@@ -125,30 +125,28 @@ def send_test_errors(body: Any) -> list[str]:
 
 def mangle(endpoint: str, mode: str, answer: Any) -> Any:
     """A good answer made malformed in the way ``mode`` names."""
-    if mode == "wrong_types":
-        return {
-            "list_tests": [{"partner_test_id": 1, "partner_test_name": None}],
-            "send_test": {"partner_interview_id": 48151623},
-            "test_status": {
-                **answer,
-                "partner_score": "eighty",
-                "metadata": {"Overall": {"verdict": "Hire"}},
-            },
-            "response_error": {"status": "200"},
-        }[endpoint]
-    if mode == "missing_keys":
-        return {
-            "list_tests": [
-                {"partner_test_name": t["partner_test_name"]} for t in answer
-            ],
-            "send_test": {"status": "sent"},
-            "test_status": {k: v for k, v in answer.items() if k != "partner_status"},
-            "response_error": {},
-        }[endpoint]
     if mode == "complete_without_profile_url":
         return {
             "partner_status": "complete",
             "partner_score": answer["partner_score"] or 87,
             "metadata": answer["metadata"] or dict(DEFAULT_METADATA),
         }
+    if mode == "wrong_types":
+        if endpoint == "list_tests":
+            return [{"partner_test_id": 1, "partner_test_name": None}]
+        if endpoint == "send_test":
+            return {"partner_interview_id": 48151623}
+        if endpoint == "test_status":
+            # A score in words and a nested object where a flat one is required.
+            nested = {"Overall": {"verdict": "Hire"}}
+            return {**answer, "partner_score": "eighty", "metadata": nested}
+        return {"status": "200"}
+    if mode == "missing_keys":
+        if endpoint == "list_tests":
+            return [{"partner_test_name": t["partner_test_name"]} for t in answer]
+        if endpoint == "send_test":
+            return {"status": "sent"}
+        if endpoint == "test_status":
+            return {k: v for k, v in answer.items() if k != "partner_status"}
+        return {}
     return answer

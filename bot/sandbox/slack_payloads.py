@@ -14,7 +14,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 TEAM_ID = "T0SANDBOX"
@@ -120,18 +120,19 @@ class PayloadBuilders:
     """Builders that need the stand-in for trigger ids and response URLs."""
 
     users: dict[str, SlackUser]
-    views: dict[str, dict[str, Any]]
 
-    def issue_trigger_id(
-        self, user_id: str | None = None, *, view_id: str | None = None
-    ) -> str:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the stand-in this is mixed into
 
-    def new_response_url(self) -> str:
-        raise NotImplementedError
+        @property
+        def views(self) -> dict[str, dict[str, Any]]: ...
 
-    def dm_channel_of(self, user_id: str) -> str | None:
-        raise NotImplementedError
+        def issue_trigger_id(
+            self, user_id: str | None = None, *, view_id: str | None = None
+        ) -> str: ...
+
+        def new_response_url(self) -> str: ...
+
+        def dm_channel_of(self, user_id: str) -> str | None: ...
 
     def slash_command_body(
         self,

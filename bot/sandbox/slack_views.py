@@ -296,7 +296,7 @@ def _checked_view(args: dict[str, Any], kinds: tuple[str, ...]) -> dict[str, Any
         messages = ["[ERROR] missing required field: view"]
     else:
         messages = view_problems(view, kinds=kinds)
-    if messages:
+    if messages or not isinstance(view, dict):
         raise SlackError("invalid_arguments", response_metadata={"messages": messages})
     return view
 
