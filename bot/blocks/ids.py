@@ -1,6 +1,7 @@
 """Block Kit ids the listeners and the builders share."""
 
 SEND_MODAL = "karat_send"
+SEND_SHORTCUT = "send_karat_test"  # the global shortcut in manifest.yml
 CANDIDATE_BLOCK = "candidate"
 CANDIDATE_ACTION = "candidate_select"
 TEST_BLOCK = "test"
