@@ -14,17 +14,12 @@ attributes and a few methods: `deny`, `fail_next`, `expire_tokens`, `delay`,
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import math
-import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
-from urllib.parse import parse_qs
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -33,6 +28,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.sandbox import harvest_v1, harvest_v3
+from bot.sandbox.harvest_access import (
+    _HEADER_STYLES,
+    PERMISSION_SCOPES,
+    Failure,
+    FailureKind,
+    LoggedRequest,
+    RateWindow,
+    Version,
+    authenticate,
+    denial,
+    token_endpoint,
+)
 from bot.sandbox.harvest_data import Call, HarvestData, Record, iso
 from bot.sandbox.harvest_hooks import (
     stage_change_payload,
@@ -40,66 +47,6 @@ from bot.sandbox.harvest_hooks import (
     webhook_headers,
 )
 from bot.sandbox.harvest_seed import add_synthetic, load_cast
-
-# Greenhouse's permission names (the credential screen) and the v3 scope of each.
-PERMISSION_SCOPES: dict[str, str] = {
-    "GET: Retrieve Application": "harvest:applications:list",
-    "GET: Retrieve Candidate": "harvest:candidates:list",
-    "GET: List Candidates": "harvest:candidates:list",
-    "POST: Add Note": "harvest:notes:create",
-    "GET: Retrieve User": "harvest:users:list",
-    "GET: List Scorecards for Application": "harvest:scorecards:list",
-    "GET: List Scorecards": "harvest:scorecards:list",
-    "GET: Retrieve Activity Feed": "harvest:notes:list",
-    "GET: Retrieve Job": "harvest:jobs:list",
-    "GET: List Jobs": "harvest:jobs:list",
-    "GET: List Job Stages": "harvest:job_interview_stages:list",
-    "GET: List Job Stages for Job": "harvest:job_interview_stages:list",
-    "GET: List Rejection Reasons": "harvest:rejection_reasons:list",
-    "GET: List Sources": "harvest:sources:list",
-    "GET: List Users": "harvest:users:list",
-    "GET: List Applications": "harvest:applications:list",
-}
-Version = Literal["v1", "v3"]
-FailureKind = int | Literal["timeout", "truncated"]
-_HEADER_STYLES = {
-    "canonical": ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"),
-    "legacy": ("X-Ratelimit-Limit", "X-Ratelimit-Remaining", "X-Ratelimit-Reset"),
-    "lower": ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"),
-}
-
-
-@dataclass
-class RateWindow:
-    """A fixed window: `limit` requests per `window` seconds, for the whole account."""
-
-    limit: int
-    window: float
-    started: float = -math.inf
-    used: int = 0
-
-
-@dataclass
-class Failure:
-    path_prefix: str
-    status: FailureKind
-    count: int
-    seconds: float
-    method: str | None
-
-
-@dataclass(frozen=True)
-class LoggedRequest:
-    """One call as the stand-in saw it; `auth` keeps the scheme only."""
-
-    method: str
-    path: str
-    query: str
-    status: int
-    version: str
-    auth: str | None
-    headers: dict[str, str] = field(default_factory=dict)
-    has_body: bool = False
 
 
 class HarvestStandIn:
@@ -126,9 +73,9 @@ class HarvestStandIn:
         self.app_url = "https://app.greenhouse.io"
         self.requests: list[LoggedRequest] = []
         self.tokens_issued = 0
-        self._denied: dict[str, int] = {}
+        self.denied: dict[str, int] = {}
         self._failures: list[Failure] = []
-        self._tokens: dict[str, tuple[int, float]] = {}
+        self.tokens: dict[str, tuple[int, float]] = {}
         self._guard = threading.Lock()
         self._cast_loaded = False
         self.app = self._build_app()
@@ -213,10 +160,10 @@ class HarvestStandIn:
             raise ValueError(f"unknown Greenhouse permission {permission!r}")
         if status not in (401, 403):
             raise ValueError("a denied permission answers 401 or 403")
-        self._denied[permission] = status
+        self.denied[permission] = status
 
     def allow(self, permission: str) -> None:
-        self._denied.pop(permission, None)
+        self.denied.pop(permission, None)
 
     def fail_next(
         self,
@@ -238,7 +185,7 @@ class HarvestStandIn:
 
     def expire_tokens(self) -> None:
         """Make every v3 access token issued so far answer 401."""
-        self._tokens.clear()
+        self.tokens.clear()
 
     def use_rate_limit(self, version: Version, n: int) -> None:
         """Spend `n` requests of the current window, as another worker would."""
@@ -324,11 +271,12 @@ class HarvestStandIn:
     ) -> Response:
         body = await request.body()
         allowed, limit_headers = self._count(version)
+        failure = self._take_failure(request) if allowed else None
         if not allowed:
             response: Response = JSONResponse(
                 {"message": "Rate limit exceeded"}, status_code=429
             )
-        elif failure := self._take_failure(request):
+        elif failure is not None:
             response = await self._fail(
                 failure, version, permission, scope, handler, request, body
             )
@@ -350,7 +298,11 @@ class HarvestStandIn:
             response.raw_headers.append(
                 (style.get(name, name).encode(), value.encode())
             )
-        self._log(version, request, response, body)
+        self.log(version, request, response, body)
+        if failure is not None and failure.status == "timeout":
+            # The work is done and logged; only the answer is late, as in a real
+            # timeout where the caller cannot know whether its write landed.
+            await asyncio.sleep(failure.seconds)
         return response
 
     async def _fail(
@@ -374,7 +326,6 @@ class HarvestStandIn:
             version, permission, scope, handler, request, body
         )
         if failure.status == "timeout":
-            await asyncio.sleep(failure.seconds)
             return response
         cut = bytes(response.body)[: max(1, len(response.body) // 2)]
         kept = {k: v for k, v in response.headers.items() if k != "content-length"}
@@ -389,14 +340,14 @@ class HarvestStandIn:
         request: Request,
         body: bytes,
     ) -> Response:
-        actor, refusal = self._authenticate(version, request)
+        actor, refusal = authenticate(self, version, request)
         if refusal is not None:
             return refusal
         if request.method == "GET" and body:
             return JSONResponse(
                 {"message": "A GET request must not carry a body"}, status_code=403
             )
-        if status := self._denial(version, permission, scope):
+        if status := denial(self, version, permission, scope):
             if version == "v1":
                 message = f"This API key does not have the permission {permission}"
                 return JSONResponse({"message": message}, status_code=status)
@@ -405,39 +356,6 @@ class HarvestStandIn:
             )
         response: Response = await handler(Call(self, request, actor))
         return response
-
-    def _authenticate(
-        self, version: Version, request: Request
-    ) -> tuple[int | None, Response | None]:
-        header = request.headers.get("authorization", "")
-        scheme, _, credential = header.partition(" ")
-        if version == "v1":
-            try:
-                user, _, _ = base64.b64decode(credential).decode().partition(":")
-            except ValueError:
-                user = ""
-            if scheme.lower() != "basic" or user != self.api_key:
-                return None, JSONResponse(
-                    {"message": "Invalid Basic Auth credentials"}, status_code=401
-                )
-            return None, None
-        held = self._tokens.get(credential) if scheme.lower() == "bearer" else None
-        if held is None or held[1] <= self.clock():
-            return None, harvest_v3.errors(
-                "The access token is invalid or has expired", status=401
-            )
-        return held[0], None
-
-    def _denial(
-        self, version: Version, permission: str | None, scope: str | None
-    ) -> int | None:
-        if version == "v1":
-            return self._denied.get(permission or "")
-        # A v3 scope covers several v1 permissions: denying any of them removes it.
-        for name, status in self._denied.items():
-            if scope is not None and scope in (name, PERMISSION_SCOPES.get(name)):
-                return status
-        return None
 
     def _window(self, version: Version) -> RateWindow:
         window = self.rate_limits[version]
@@ -478,70 +396,9 @@ class HarvestStandIn:
         return None
 
     async def _token(self, request: Request) -> Response:
-        body = await request.body()
-        scheme, _, credential = request.headers.get("authorization", "").partition(" ")
-        try:
-            client_id, _, secret = base64.b64decode(credential).decode().partition(":")
-        except ValueError:
-            client_id = secret = ""
-        form = {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}
-        if scheme.lower() != "basic" or (client_id, secret) != (
-            self.client_id,
-            self.client_secret,
-        ):
-            response = JSONResponse({"error": "invalid_client"}, status_code=401)
-        elif form.get("grant_type") != "client_credentials":
-            response = JSONResponse(
-                {"error": "unsupported_grant_type"}, status_code=400
-            )
-        elif not form.get("sub"):
-            # The reference leaves a missing `sub` unconfirmed; the stand-in insists.
-            response = JSONResponse({"error": "invalid_request"}, status_code=400)
-        else:
-            response = self._mint(form["sub"])
-        self._log("auth", request, response, b"")
-        return response
+        return await token_endpoint(self, request)
 
-    def _mint(self, sub: str) -> JSONResponse:
-        user = self.data.users.get(int(sub)) if sub.isdigit() else None
-        if user is None or user["disabled"]:
-            return JSONResponse({"error": "invalid_grant"}, status_code=400)
-        now = self.clock()
-        expires = now + self.token_ttl
-
-        def part(value: dict[str, Any]) -> str:
-            return (
-                base64.urlsafe_b64encode(json.dumps(value).encode())
-                .decode()
-                .rstrip("=")
-            )
-
-        # Shaped like a JWT because Greenhouse's are; nothing should parse it.
-        token = ".".join(
-            [
-                part({"alg": "none", "typ": "JWT"}),
-                part(
-                    {
-                        "sub": user["id"],
-                        "exp": int(expires),
-                        "jti": secrets.token_hex(8),
-                    }
-                ),
-                secrets.token_urlsafe(16),
-            ]
-        )
-        self._tokens[token] = (user["id"], expires)
-        self.tokens_issued += 1
-        return JSONResponse(
-            {
-                "access_token": token,
-                "token_type": "Bearer",
-                "expires_at": iso(datetime.fromtimestamp(expires, UTC)),
-                "expires_in": self.token_ttl,
-            }
-        )
-
-    def _log(
+    def log(
         self, version: str, request: Request, response: Response, body: bytes
     ) -> None:
         scheme = request.headers.get("authorization", "").partition(" ")[0] or None
