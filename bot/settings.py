@@ -139,6 +139,25 @@ class Settings(BaseSettings):
         RecruiterSource.CANDIDATE, description="candidate, job or sourcer"
     )
 
+    KARAT_POLL_MINUTES: int = Field(
+        30, ge=5, le=1440, description="minutes between result checks when Karat is quiet"
+    )
+    RESULT_EXPIRY_WEEKS: int = Field(
+        8, ge=1, le=52, description="weeks after sending when a test without result expires"
+    )
+    CANDIDATE_NUDGE_DAYS: int = Field(
+        7, ge=1, le=60, description="days after sending when the sender hears it is not done"
+    )
+    GRADER_REMINDER_HOURS: int = Field(
+        24, ge=1, le=720, description="hours between reminders to a grader (first and next)"
+    )
+    GRADER_REMINDER_MAX: int = Field(
+        5, ge=0, le=20, description="how many reminders a grader gets at most"
+    )
+    SCORECARD_CHECK_MINUTES: int = Field(
+        15, ge=1, le=1440, description="minutes between checks for submitted scorecards"
+    )
+
     LOG_LEVEL: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     LOG_FORMAT: LogFormat = Field(LogFormat.TEXT, description="text or json")
 

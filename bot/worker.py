@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 
-from bot.services import effects
+from bot.services import effects, follow_up
 from bot.services.context import Services
 from bot.storage import outbox
 
@@ -19,11 +18,26 @@ logger = logging.getLogger(__name__)
 
 class Worker:
     def __init__(
-        self, services: Services, *, batch: int = 20, idle_seconds: float = 5.0
+        self,
+        services: Services,
+        *,
+        batch: int = 20,
+        idle_seconds: float = 5.0,
+        follow_up_seconds: float = 30.0,
     ) -> None:
         self.services = services
         self.batch = batch
         self.idle_seconds = idle_seconds
+        self.follow_up_seconds = follow_up_seconds
+        self._follow_up_at = float("-inf")
+
+    async def follow_up(self, *, force: bool = False) -> int:
+        """Polling, expiry, grading checks and reminders, at most every so often."""
+        clock = asyncio.get_running_loop().time()
+        if not force and clock - self._follow_up_at < self.follow_up_seconds:
+            return 0
+        self._follow_up_at = clock
+        return await follow_up.run(self.services)
 
     async def run_once(self) -> int:
         """Claim and run the effects due now; the number claimed."""
@@ -54,6 +68,7 @@ class Worker:
         logger.info("worker started")
         while not stop.is_set():
             try:
+                await self.follow_up()
                 worked = await self.run_once()
             except Exception:
                 logger.exception("worker round failed")
@@ -85,6 +100,3 @@ class Worker:
         finally:
             for waiter in waiters:
                 waiter.cancel()
-
-
-__all__ = ["Worker", "timedelta"]

@@ -29,12 +29,16 @@ def _rows(rows: Sequence[tuple[Invitation, str]], *, empty: str) -> list[Any]:
         for inv, phrase in rows[:PER_SECTION]
     ]
     if len(rows) > PER_SECTION:
-        lines.append(f"…and {len(rows) - PER_SECTION} more: `/karat list` shows them all.")
+        lines.append(
+            f"…and {len(rows) - PER_SECTION} more: `/karat list` shows them all."
+        )
     return [SectionBlock(text=MarkdownTextObject(text=cut("\n".join(lines), 3000)))]
 
 
 def home_view(
-    *, sent: Sequence[tuple[Invitation, str]], to_grade: Sequence[tuple[Invitation, str]]
+    *,
+    sent: Sequence[tuple[Invitation, str]],
+    to_grade: Sequence[tuple[Invitation, str]],
 ) -> dict[str, Any]:
     """The Home tab for one person."""
     blocks: list[Any] = [
@@ -44,7 +48,9 @@ def home_view(
         HeaderBlock(text="To grade"),
         *_rows(to_grade, empty="No Karat results are waiting for you."),
         ContextBlock(
-            elements=[MarkdownTextObject(text="`/karat help` lists everything the bot does.")]
+            elements=[
+                MarkdownTextObject(text="`/karat help` lists everything the bot does.")
+            ]
         ),
     ]
     return View(type="home", blocks=blocks).to_dict()

@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
@@ -18,7 +19,8 @@ from slack_sdk.models.blocks import (
 from bot.blocks import ids
 from bot.blocks.text import cut, escape
 from bot.settings import Settings
-from bot.storage.models import Grader, Invitation
+from bot.storage.models import Grader, Invitation, InvitationStatus
+from bot.timefmt import ago
 from bot.wording import format_score, plain
 
 METADATA_LINES = 8
@@ -72,23 +74,103 @@ def result_facts(invitation: Invitation) -> str:
 def grader_result_dm(
     invitation: Invitation, graders: Sequence[Grader], *, settings: Settings
 ) -> dict[str, Any]:
-    """The DM each grader gets when Karat's results are in."""
-    text = f"Karat results are in for {invitation.candidate_name}: please grade them."
+    """The DM each grader gets when Karat's results are in (kept up to date)."""
+    who = ", ".join(g.name for g in graders)
+    graded = invitation.status == InvitationStatus.GRADED
+    text = (
+        f"Karat results for {invitation.candidate_name} were graded by "
+        f"{invitation.graded_by or 'a grader'}."
+        if graded
+        else f"Karat results are in for {invitation.candidate_name}: please grade them."
+    )
+    links = _links(invitation, settings)
+    if invitation.status == InvitationStatus.COMPLETED:
+        links.elements.append(
+            ButtonElement(
+                text="Mark as graded",
+                action_id=ids.MARK_GRADED_ACTION,
+                value=str(invitation.id),
+                confirm=ConfirmObject(
+                    title="Mark as graded?",
+                    text="Reminders stop for every grader of this test.",
+                    confirm="Mark as graded",
+                    deny="Cancel",
+                ),
+            )
+        )
+    footer = (
+        f":white_check_mark: Graded by {escape(invitation.graded_by or 'a grader')}."
+        if graded
+        else f"To be graded by {escape(who)}. Submit your scorecard in Greenhouse; "
+        "the bot notices it."
+    )
     blocks = [
         HeaderBlock(text=cut(f"Karat results: {invitation.candidate_name}", 150)),
         SectionBlock(text=MarkdownTextObject(text=result_facts(invitation))),
-        _links(invitation, settings),
+        links,
         ContextBlock(
             elements=[
                 MarkdownTextObject(
                     text=cut(
-                        f"To be graded by {escape(', '.join(g.name for g in graders))}. "
-                        f"Sent by {escape(invitation.sender_name)}.",
-                        3000,
+                        f"{footer} Sent by {escape(invitation.sender_name)}.", 3000
                     )
                 )
             ]
         ),
+    ]
+    return _payload(text, blocks)
+
+
+def grader_reminder_dm(
+    invitation: Invitation, *, number: int, at: datetime, settings: Settings
+) -> dict[str, Any]:
+    """A kind nudge to a grader who has not graded yet."""
+    waited = ago(invitation.completed_at or invitation.sent_at, at=at)
+    text = (
+        f"Reminder: Karat results for {invitation.candidate_name} are waiting for your "
+        f"grade (results added {waited})."
+    )
+    blocks = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=cut(
+                    f":hourglass: *{escape(invitation.candidate_name)}* "
+                    f"({escape(invitation.job_name or 'no job')}) is waiting for your "
+                    f"grade on *{escape(invitation.test_name)}*; results added "
+                    f"{waited}. Reminder {number}.",
+                    3000,
+                )
+            )
+        ),
+        _links(invitation, settings),
+    ]
+    return _payload(text, blocks)
+
+
+def sender_notice_dm(
+    invitation: Invitation, *, about: str, at: datetime, settings: Settings
+) -> dict[str, Any]:
+    """Tell the sender a test is overdue ("not_completed") or has expired."""
+    sent = ago(invitation.sent_at, at=at)
+    if about == "expired":
+        text = (
+            f"The Karat test {invitation.test_name} for {invitation.candidate_name} "
+            f"expired without a result (sent {sent})."
+        )
+        advice = (
+            "Send it again with `/karat send` if the candidate is still in process."
+        )
+    else:
+        text = (
+            f"{invitation.candidate_name} has not completed {invitation.test_name} yet "
+            f"(sent {sent})."
+        )
+        advice = "You may want to check in with the candidate."
+    blocks = [
+        SectionBlock(
+            text=MarkdownTextObject(text=cut(f"{escape(text)}\n{advice}", 3000))
+        ),
+        _links(invitation, settings),
     ]
     return _payload(text, blocks)
 

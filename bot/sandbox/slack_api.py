@@ -70,6 +70,7 @@ DEFAULT_SCOPES = (
     "im:write",
     "users:read",
     "users:read.email",
+    "im:history",
 )
 DEFAULT_CHANNELS = {"C0RECRUIT": "recruiting", "C0GENERAL": "general"}
 
@@ -172,6 +173,7 @@ class SlackStandIn(ChatMixin, ViewsMixin, PayloadBuilders):
             "views.push": self._views_push,
             "views.publish": self._views_publish,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,

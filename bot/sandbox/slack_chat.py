@@ -100,6 +100,24 @@ class ChatMixin:
         self._messages.setdefault(channel, []).append(message)
         return {"channel": channel, "ts": message["ts"], "message": dict(message)}
 
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args.get("channel"))
+        if channel.startswith("D") and "im:history" not in self.scopes:
+            raise SlackError("missing_scope", needed="im:history")
+        oldest = float(args.get("oldest") or 0)
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        with_metadata = _truthy(args.get("include_all_metadata"))
+        found = []
+        for message in reversed(self._messages.get(channel, [])):
+            if float(message["ts"]) < oldest:
+                continue
+            shown = dict(message)
+            if not with_metadata:
+                shown.pop("metadata", None)
+            found.append(shown)
+        # Newest first, as Slack answers; paging by cursor is not modelled here.
+        return {"messages": found[:limit], "has_more": len(found) > limit}
+
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args.get("channel"))
         _require_content(args)

@@ -112,7 +112,9 @@ async def _job_names(
 ) -> dict[int, str | None]:
     # v3 applications carry only the job id; read each job once for its name.
     missing = {a.job.id for a in apps if a.job and not a.job.name}
-    names: dict[int, str | None] = {a.job.id: a.job.name for a in apps if a.job and a.job.name}
+    names: dict[int, str | None] = {
+        a.job.id: a.job.name for a in apps if a.job and a.job.name
+    }
     for job_id in missing:
         try:
             names[job_id] = (await harvest.get_job(job_id)).name

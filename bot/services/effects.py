@@ -22,7 +22,7 @@ from bot.errors import (
     RateLimited,
     UpstreamError,
 )
-from bot.services import notes
+from bot.services import follow_up, notes
 from bot.services.context import Services
 from bot.services.ports import MessageRef
 from bot.storage import invitations as store
@@ -113,12 +113,19 @@ async def write_note(services: Services, effect: Effect) -> dict[str, Any]:
         else notes.result_note
     )
     body = render(invitation, graders, key=effect.key)
+    marker = notes.marker(effect.key)
     try:
+        if effect.attempts > 1:
+            # An earlier attempt may have written it before its worker died.
+            feed = await services.harvest.get_activity_feed(invitation.candidate_id)
+            found = next((n for n in feed.notes if marker in (n.body or "")), None)
+            if found is not None:
+                return {"note_id": found.id, "found": True}
         note = await services.harvest.add_note(
             invitation.candidate_id,
             body=body,
             visibility="public",
-            marker=notes.marker(effect.key),
+            marker=marker,
         )
     except NotFound as exc:
         raise Permanent(
@@ -131,6 +138,18 @@ async def fetch_status(services: Services, effect: Effect) -> dict[str, Any]:
     invitation = await _load(services, effect)
     if invitation.status != InvitationStatus.SENT or not invitation.karat_interview_id:
         return {"skipped": invitation.status}
+    if effect.payload.get("reason") == "poll":
+        # Greenhouse stops at hire or rejection too: no point asking Karat then.
+        closed = await follow_up.application_closed(services, invitation)
+        if closed is not None:
+            async with services.db.session() as session:
+                await store.transition(
+                    session,
+                    invitation.id or 0,
+                    from_status=[InvitationStatus.SENT],
+                    values={"status": InvitationStatus.CLOSED, "next_check_at": None},
+                )
+            return {"closed": closed}
     endpoint = services.karat.endpoint(_kind(invitation))
     try:
         status = await endpoint.test_status(invitation.karat_interview_id)
@@ -166,6 +185,8 @@ async def fetch_status(services: Services, effect: Effect) -> dict[str, Any]:
                 "score": status.score,
                 "profile_url": status.profile_url,
                 "result_metadata": status.metadata,
+                "next_check_at": now
+                + timedelta(minutes=services.settings.SCORECARD_CHECK_MINUTES),
             },
         )
         if moved:
@@ -202,14 +223,21 @@ async def _post_or_update(
     services: Services, effect: Effect, message: dict[str, Any]
 ) -> dict[str, Any]:
     previous = effect.outcome or {}
+    user = effect.payload["user"]
     try:
+        if not previous.get("ts") and effect.attempts > 1:
+            # An earlier attempt may have posted before its worker died: look first.
+            found = await services.slack.find_dm(
+                user, key=effect.key, since=effect.created_at
+            )
+            if found is not None:
+                previous = {"channel": found.channel, "ts": found.ts}
         if previous.get("ts"):
             # A replay: the DM went out before; bring it up to date instead.
-            await services.slack.update(
-                MessageRef(previous["channel"], previous["ts"]), message
-            )
+            ref = MessageRef(previous["channel"], previous["ts"])
+            await services.slack.update(ref, message)
             return previous
-        ref = await services.slack.dm(effect.payload["user"], message)
+        ref = await services.slack.dm(user, message, key=effect.key)
     except NotFound as exc:
         raise Permanent(str(exc)) from exc
     outcome = {"channel": ref.channel, "ts": ref.ts}
@@ -218,11 +246,61 @@ async def _post_or_update(
     return outcome
 
 
+async def dm_grader_refresh(services: Services, effect: Effect) -> dict[str, Any]:
+    """Bring a grader's result DM up to date (e.g. now graded)."""
+    invitation = await _load(services, effect)
+    user = effect.payload["user"]
+    async with services.db.session() as session:
+        graders = await store.graders_of(session, invitation.id or 0)
+        original = await outbox.by_key(session, f"dm:result:{invitation.id}:{user}")
+    if original is None or not (original.outcome or {}).get("ts"):
+        return {"skipped": "no result DM to update"}
+    message = messages.grader_result_dm(invitation, graders, settings=services.settings)
+    ref = MessageRef(original.outcome["channel"], original.outcome["ts"])
+    try:
+        await services.slack.update(ref, message)
+    except NotFound as exc:
+        raise Permanent(str(exc)) from exc
+    return {"channel": ref.channel, "ts": ref.ts}
+
+
+async def dm_reminder(services: Services, effect: Effect) -> dict[str, Any]:
+    invitation = await _load(services, effect)
+    if invitation.status != InvitationStatus.COMPLETED:
+        return {"skipped": invitation.status}
+    message = messages.grader_reminder_dm(
+        invitation,
+        number=effect.payload.get("number", 1),
+        at=services.clock(),
+        settings=services.settings,
+    )
+    return await _post_or_update(services, effect, message)
+
+
+async def dm_sender_notice(services: Services, effect: Effect) -> dict[str, Any]:
+    invitation = await _load(services, effect)
+    message = messages.sender_notice_dm(
+        invitation,
+        about=effect.payload.get("about", ""),
+        at=services.clock(),
+        settings=services.settings,
+    )
+    return await _post_or_update(services, effect, message)
+
+
+async def check_grading(services: Services, effect: Effect) -> dict[str, Any]:
+    return await follow_up.check_grading(services, await _load(services, effect))
+
+
 HANDLERS: dict[str, Callable[[Services, Effect], Awaitable[dict[str, Any]]]] = {
     "note": write_note,
     "fetch_status": fetch_status,
     "dm_grader": dm_grader,
     "dm_sender": dm_sender,
+    "dm_grader_refresh": dm_grader_refresh,
+    "dm_reminder": dm_reminder,
+    "dm_sender_notice": dm_sender_notice,
+    "check_grading": check_grading,
 }
 
 

@@ -7,7 +7,21 @@ their own. Failures come back as the bot's own `UpstreamError`s with service "sl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
+
+# The bot scopes the bot uses (manifest.yml asks for the same): the slash command,
+# messages and DMs, reading its own DMs back (to never post a DM twice), and people.
+REQUIRED_SLACK_SCOPES = frozenset(
+    {
+        "commands",
+        "chat:write",
+        "im:write",
+        "im:history",
+        "users:read",
+        "users:read.email",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -35,8 +49,16 @@ class Messenger(Protocol):
         """The Slack user with this e-mail, if any."""
         ...
 
-    async def dm(self, user_id: str, message: dict[str, Any]) -> MessageRef:
-        """Post a direct message (`text` and `blocks`) to one person."""
+    async def dm(
+        self, user_id: str, message: dict[str, Any], *, key: str
+    ) -> MessageRef:
+        """Post a direct message (`text` and `blocks`) to one person, tagged `key`."""
+        ...
+
+    async def find_dm(
+        self, user_id: str, *, key: str, since: datetime
+    ) -> MessageRef | None:
+        """A DM tagged `key` posted to this person since `since`, if there is one."""
         ...
 
     async def update(self, ref: MessageRef, message: dict[str, Any]) -> None:

@@ -27,7 +27,7 @@ from bot.errors import (
     UpstreamError,
     ValidationFailed,
 )
-from bot.services import effects
+from bot.services import effects, follow_up
 from bot.services.candidates import parse_choice_value
 from bot.services.catalog import TestCatalog
 from bot.services.context import Services
@@ -39,7 +39,6 @@ from bot.timefmt import ago
 logger = logging.getLogger(__name__)
 
 CHECK_BUDGET_SECONDS = 2.4  # Slack waits 3 s for the answer to a modal submission
-EXPIRY = timedelta(weeks=8)
 SEND_ANYWAY = "not_in_stage"
 RESEND = "resend"
 
@@ -301,7 +300,12 @@ async def send(services: Services, plan: SendPlan) -> SendOutcome:
                 "status": InvitationStatus.SENT,
                 "karat_interview_id": interview_id,
                 "sent_at": now,
-                "expires_at": now + EXPIRY,
+                "expires_at": now + timedelta(weeks=settings.RESULT_EXPIRY_WEEKS),
+                "next_check_at": follow_up.first_check_at(
+                    invitation.id or 0,
+                    now,
+                    timedelta(minutes=settings.KARAT_POLL_MINUTES),
+                ),
             },
         )
         session.add_all(graders)

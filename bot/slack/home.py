@@ -40,4 +40,6 @@ def register(app: AsyncApp, services: Services) -> None:
         if event.get("tab") != "home":
             return
         user_id = event["user"]
-        await client.views_publish(user_id=user_id, view=await build_home(services, user_id))
+        await client.views_publish(
+            user_id=user_id, view=await build_home(services, user_id)
+        )

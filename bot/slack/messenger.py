@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -9,6 +10,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import NotFound, RateLimited, UpstreamError
 from bot.services.ports import MessageRef, SlackPerson
+
+# The message metadata type the bot tags its DMs with, to find them again.
+METADATA_EVENT = "karat_bot_message"
 
 # Errors that no retry will cure.
 _GONE = {
@@ -48,13 +52,38 @@ class SlackMessenger:
             return None
         return str(answer["user"]["id"])
 
-    async def dm(self, user_id: str, message: dict[str, Any]) -> MessageRef:
-        opened = await self._call(self.client.conversations_open, users=user_id)
-        channel = opened["channel"]["id"]
+    async def dm(
+        self, user_id: str, message: dict[str, Any], *, key: str
+    ) -> MessageRef:
+        channel = await self._open(user_id)
         posted = await self._call(
-            self.client.chat_postMessage, channel=channel, **message
+            self.client.chat_postMessage,
+            channel=channel,
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
+            **message,
         )
         return MessageRef(channel=channel, ts=posted["ts"])
+
+    async def find_dm(
+        self, user_id: str, *, key: str, since: datetime
+    ) -> MessageRef | None:
+        channel = await self._open(user_id)
+        answer = await self._call(
+            self.client.conversations_history,
+            channel=channel,
+            oldest=f"{since.timestamp():.6f}",
+            include_all_metadata=True,
+            limit=200,
+        )
+        for message in answer.get("messages", []):
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("key") == key:
+                return MessageRef(channel=channel, ts=message["ts"])
+        return None
+
+    async def _open(self, user_id: str) -> str:
+        opened = await self._call(self.client.conversations_open, users=user_id)
+        return str(opened["channel"]["id"])
 
     async def update(self, ref: MessageRef, message: dict[str, Any]) -> None:
         await self._call(

@@ -234,9 +234,13 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
         await ack(options=await search_options(services, payload.get("value", "")))
 
     @app.shortcut(ids.SEND_SHORTCUT)
-    async def send_shortcut(ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient) -> None:
+    async def send_shortcut(
+        ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         await ack()
-        await open_send_modal(services, catalog, client, trigger_id=shortcut["trigger_id"])
+        await open_send_modal(
+            services, catalog, client, trigger_id=shortcut["trigger_id"]
+        )
 
     @app.view_submission(ids.SEND_MODAL)
     async def send_submitted(

@@ -72,6 +72,7 @@ class Invitation(SQLModel, table=True):
         UniqueConstraint("token_hash", name="uq_invitation_token_hash"),
         Index("ix_invitation_application_test", "application_id", "test_id"),
         Index("ix_invitation_status", "status"),
+        Index("ix_invitation_next_check", "status", "next_check_at"),
         # One test waiting on a candidate per application: two recruiters sending the
         # same test at once cannot both succeed.
         Index(
@@ -114,6 +115,10 @@ class Invitation(SQLModel, table=True):
     graded_by: str | None = None
     expires_at: datetime | None = _when()
     last_polled_at: datetime | None = _when()
+    # When the worker next asks Karat (no result yet) or Greenhouse (results in,
+    # not graded yet); spread out so a backlog does not arrive all at once.
+    next_check_at: datetime | None = _when()
+    sender_nudged_at: datetime | None = _when()
 
     score: float | None = None
     profile_url: str | None = None
@@ -135,6 +140,8 @@ class Grader(SQLModel, table=True):
     slack_user_id: str = Field(max_length=32, index=True)
     greenhouse_user_id: int | None = None
     name: str
+    reminders_sent: int = 0
+    last_reminded_at: datetime | None = _when()
 
 
 class EffectStatus(StrEnum):

@@ -161,3 +161,7 @@ async def claim_key(
     if not result.rowcount:
         return None
     return (await session.exec(select(Effect).where(Effect.key == key))).first()
+
+
+async def by_key(session: AsyncSession, key: str) -> Effect | None:
+    return (await session.exec(select(Effect).where(Effect.key == key))).first()
