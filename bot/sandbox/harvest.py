@@ -14,7 +14,6 @@ attributes and a few methods: `deny`, `fail_next`, `expire_tokens`, `delay`,
 from __future__ import annotations
 
 import asyncio
-import math
 import threading
 import time
 from collections.abc import Callable
@@ -46,7 +45,8 @@ from bot.sandbox.harvest_hooks import (
     webhook_body,
     webhook_headers,
 )
-from bot.sandbox.harvest_seed import add_synthetic, load_cast
+from bot.sandbox.harvest_seed import load_cast
+from bot.sandbox.harvest_synthetic import add_synthetic
 
 
 class HarvestStandIn:
@@ -190,7 +190,8 @@ class HarvestStandIn:
     def use_rate_limit(self, version: Version, n: int) -> None:
         """Spend `n` requests of the current window, as another worker would."""
         with self._guard:
-            window = self._window(version)
+            window = self.rate_limits[version]
+            window.roll(self.clock())
             window.used = min(window.limit, window.used + n)
 
     def requests_to(
@@ -357,31 +358,9 @@ class HarvestStandIn:
         response: Response = await handler(Call(self, request, actor))
         return response
 
-    def _window(self, version: Version) -> RateWindow:
-        window = self.rate_limits[version]
-        now = self.clock()
-        if now - window.started >= window.window:
-            window.started, window.used = now, 0
-        return window
-
     def _count(self, version: Version) -> tuple[bool, dict[str, str]]:
         with self._guard:
-            window = self._window(version)
-            headers = {"X-RateLimit-Limit": str(window.limit)}
-            if window.used >= window.limit:
-                reset = window.started + window.window
-                wait = max(1, math.ceil(reset - self.clock()))
-                headers.update(
-                    {
-                        "X-RateLimit-Remaining": "0",
-                        "X-RateLimit-Reset": str(math.ceil(reset)),
-                        "Retry-After": str(wait),
-                    }
-                )
-                return False, headers
-            window.used += 1
-            headers["X-RateLimit-Remaining"] = str(window.limit - window.used)
-            return True, headers
+            return self.rate_limits[version].take(self.clock())
 
     def _take_failure(self, request: Request) -> Failure | None:
         with self._guard:

@@ -59,6 +59,25 @@ class RateWindow:
     started: float = -math.inf
     used: int = 0
 
+    def roll(self, now: float) -> None:
+        """Start a new window when the current one is over."""
+        if now - self.started >= self.window:
+            self.started, self.used = now, 0
+
+    def take(self, now: float) -> tuple[bool, dict[str, str]]:
+        """Count one request; whether it fits, and the headers to answer with."""
+        self.roll(now)
+        headers = {"X-RateLimit-Limit": str(self.limit)}
+        if self.used >= self.limit:
+            reset = self.started + self.window
+            headers["X-RateLimit-Remaining"] = "0"
+            headers["X-RateLimit-Reset"] = str(math.ceil(reset))
+            headers["Retry-After"] = str(max(1, math.ceil(reset - now)))
+            return False, headers
+        self.used += 1
+        headers["X-RateLimit-Remaining"] = str(self.limit - self.used)
+        return True, headers
+
 
 @dataclass
 class Failure:
