@@ -101,7 +101,7 @@ class HarvestStandIn:
         data = self.data
         with data.lock:
             now = iso(datetime.fromtimestamp(self.clock(), UTC))
-            note = {
+            note: Record = {
                 "id": data.next_id("notes", 7001),
                 "candidate_id": candidate_id,
                 "user_id": user_id,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -136,7 +136,7 @@ class HarvestBase(ApiClient):
 
     async def pages(
         self, path: str, model: type[Model], *, params: Mapping[str, Any], endpoint: str
-    ) -> AsyncIterator[Model]:
+    ) -> AsyncGenerator[Model, None]:
         """Every record of a listing, following `Link: rel="next"` exactly."""
         url: str | None = path
         query: Mapping[str, Any] | None = {**params, "per_page": PER_PAGE}

@@ -146,7 +146,7 @@ class RateLimiter:
                 state.remaining = remaining
             if status == 429:
                 lowered = {k.lower(): v for k, v in headers.items()}
-                state.blocked_until = now + retry_after_seconds(lowered)
+                state.blocked_until = now + retry_after_seconds(lowered, now=now)
                 state.remaining = 0
                 state.window_end = max(state.window_end, state.blocked_until)
             await self.store.save(account, state)

@@ -131,7 +131,10 @@ class HarvestV3Client(HarvestBase):
             async for user in users:
                 return user
         # TODO(#3): no v3 filter is known for secondary addresses; read the list.
-        async with aclosing(self.list_users()) as users:
+        everyone = self.pages(
+            ROUTES["users"], User, params={}, endpoint="GET: List Users"
+        )
+        async with aclosing(everyone) as users:
             async for user in users:
                 if wanted in user.all_emails:
                     return user
