@@ -8,7 +8,7 @@ sees `attempts > 1` and checks whether the first try already landed.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, update
@@ -19,6 +19,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.storage.models import Effect, EffectStatus, UTCDateTime, utcnow
 
 LEASE = timedelta(seconds=60)
+# "Due at once", whatever any process's clock says.
+ASAP = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 async def enqueue(
@@ -39,7 +41,7 @@ async def enqueue(
         kind=kind,
         invitation_id=invitation_id,
         payload=payload or {},
-        due_at=due_at or utcnow(),
+        due_at=due_at or ASAP,
     )
     try:
         async with session.begin_nested():
