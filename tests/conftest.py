@@ -72,3 +72,7 @@ def database_url(postgres_url: str | None, tmp_path: Path) -> str:
 
 def on_postgres() -> bool:
     return _postgres(BASE_URL)
+
+
+# Fixtures shared by many modules, registered here so tests just name them.
+from tests.world import world  # noqa: E402, F401

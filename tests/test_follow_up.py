@@ -10,7 +10,7 @@ from bot.sandbox.harvest import RateWindow
 from bot.services import follow_up, relay
 from bot.storage import invitations as store
 from bot.storage.models import Grader, InvitationStatus
-from tests.world import World, world  # noqa: F401
+from tests.world import World
 
 HOUR = timedelta(hours=1)
 LONDON = ZoneInfo("Europe/London")  # where Sam, the grader watched below, works
