@@ -225,7 +225,8 @@ def status_reply(
 HELP = """*Karat for Slack*
 • `/karat send [candidate]` — send a Karat test; search by name or e-mail, or give an e-mail, a Greenhouse profile link or an id
 • `/karat status [candidate]` — where a candidate's Karat tests stand
-• `/karat list` — the tests you sent that are still open
+• `/karat list` — the tests you sent that are still open (overdue ones marked)
+• `/karat stats [job]` — sent, completed, graded and expired over 30 and 90 days
 • `/karat health` — check the setup (admins)
 • `/karat config` — settings for the team (admins)
 • `/karat help` — this list"""
@@ -238,3 +239,27 @@ def help_reply(*, unknown: str | None = None) -> dict[str, Any]:
 
 def when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+
+
+def stats_reply(funnels: Sequence[Any], *, label: str | None) -> dict[str, Any]:
+    """`/karat stats`: one column per window."""
+    scope = f" for {escape(label)}" if label else ""
+
+    def days(value: float | None) -> str:
+        return "—" if value is None else f"{value:g} d"
+
+    lines = [f"*Karat funnel{scope}*"]
+    for f in funnels:
+        lines.append(
+            f"*Last {f.days} days:* {f.sent} sent · {f.completed} completed · "
+            f"{f.graded} graded · {f.expired} expired · median "
+            f"{days(f.days_to_complete)} to complete, {days(f.days_to_grade)} to grade"
+        )
+    if funnels and not any(f.sent for f in funnels):
+        lines.append("No Karat tests were sent from Slack in that time.")
+    text = cut("\n".join(lines), 3000)
+    return {
+        "response_type": "ephemeral",
+        "text": text,
+        "blocks": [SectionBlock(text=MarkdownTextObject(text=text)).to_dict()],
+    }

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.clients.greenhouse.base import HarvestClient
 from bot.services.candidates import Who, resolve
+from bot.settings import Settings
 from bot.storage.models import Grader, Invitation, InvitationStatus
 from bot.timefmt import ago
 
@@ -46,3 +47,13 @@ async def candidate_ids_for(harvest: HarvestClient, who: Who) -> list[int]:
     if who.kind == "url" and who.candidate_id is not None:
         return [who.candidate_id]
     return sorted({choice.candidate_id for choice in await resolve(harvest, who)})
+
+
+def overdue(invitation: Invitation, settings: Settings, *, at: datetime) -> bool:
+    """Waiting on the candidate past the nudge, or on a grade past a reminder."""
+    if invitation.status == InvitationStatus.SENT:
+        return at >= invitation.sent_at + timedelta(days=settings.CANDIDATE_NUDGE_DAYS)
+    if invitation.status == InvitationStatus.COMPLETED and invitation.completed_at:
+        wait = timedelta(hours=settings.GRADER_REMINDER_HOURS)
+        return at >= invitation.completed_at + wait
+    return False

@@ -10,16 +10,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import messages
 from bot.errors import UpstreamError, UserError
-from bot.services import candidates
+from bot.services import candidates, stats
 from bot.services.catalog import TestCatalog
 from bot.services.context import Services
-from bot.services.status import candidate_ids_for, status_phrase
+from bot.services.status import candidate_ids_for, overdue, status_phrase
 from bot.slack.send_modal import open_send_modal
 from bot.storage import invitations as store
 
 logger = logging.getLogger(__name__)
 
-SUBCOMMANDS = ("send", "status", "list", "health", "config", "help")
+SUBCOMMANDS = ("send", "status", "list", "stats", "health", "config", "help")
 
 
 def split(text: str) -> tuple[str, str]:
@@ -76,18 +76,34 @@ async def list_for(services: Services, user_id: str) -> dict[str, Any]:
         found,
         title="Your open Karat tests (oldest first)",
         empty="You have no open Karat tests.",
+        mark_overdue=True,
     )
 
 
 async def _rows(
-    services: Services, found: list[Any], *, title: str, empty: str
+    services: Services,
+    found: list[Any],
+    *,
+    title: str,
+    empty: str,
+    mark_overdue: bool = False,
 ) -> dict[str, Any]:
     unique = list({inv.id: inv for inv in found}.values())
     async with services.db.session() as session:
         graders = await store.graders_by_invitation(session, [i.id for i in unique])
     at = services.clock()
-    rows = [(inv, status_phrase(inv, graders.get(inv.id, []), at=at)) for inv in unique]
+    rows = []
+    for inv in unique:
+        phrase = status_phrase(inv, graders.get(inv.id, []), at=at)
+        if mark_overdue and overdue(inv, services.settings, at=at):
+            phrase += " — overdue"
+        rows.append((inv, phrase))
     return messages.status_reply(title, rows, empty=empty)
+
+
+async def stats_for(services: Services, job: str) -> dict[str, Any]:
+    found, label = await stats.funnels(services, job=job)
+    return messages.stats_reply(found, label=label)
 
 
 def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
@@ -120,6 +136,9 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
         elif sub == "list":
             await ack()
             await respond(**await list_for(services, user_id))
+        elif sub == "stats":
+            await ack()
+            await respond(**await stats_for(services, rest))
         elif sub in ("health", "config"):
             # TODO(#6): the setup health check and the configuration modal.
             await ack(text=f"`/karat {sub}` is not available in this version yet.")

@@ -1,0 +1,53 @@
+"""`/karat list` marks what is overdue; `/karat stats` counts the funnel."""
+
+from __future__ import annotations
+
+from bot.services import follow_up, relay
+from bot.slack.commands import list_for, stats_for
+from bot.storage import invitations as store
+from tests.world import World
+
+
+async def test_list_shows_open_tests_oldest_first_with_overdue_marked(world: World):
+    await world.send(candidate="301:401", key="m1")
+    world.clock.advance(days=8)
+    await world.send(candidate="306:406", key="m2", test="interview:karat-frontend-60")
+    reply = await list_for(world.services, "U0ANA")
+    text = reply["text"]
+    assert text.index("Maya Chen") < text.index("Omar Haddad")
+    assert (
+        "Maya Chen* — Backend Interview (60 min) (Backend Engineer): Sent 1 week ago — overdue"
+        in text
+    )
+    assert (
+        "Omar Haddad* — Frontend Interview (60 min) (Backend Engineer): Sent just now\n"
+        in text + "\n"
+    )
+
+
+async def test_list_of_someone_with_nothing_open_says_so(world: World):
+    reply = await list_for(world.services, "U0SAM")
+    assert reply["text"] == "You have no open Karat tests."
+
+
+async def test_stats_count_sent_completed_graded_and_medians(world: World):
+    first = await world.send(candidate="301:401", key="m1")
+    await world.send(candidate="306:406", key="m2")
+    world.clock.advance(days=2)
+    await world.karat.acomplete(first.invitation.karat_interview_id, notify=False)
+    token = world.karat.requests_to("send_test")[0].body["url"].rsplit("/", 1)[1]
+    await relay.callback_received(world.services, token)
+    await world.settle()
+    world.clock.advance(days=1)
+    async with world.services.db.session() as session:
+        invitation = await store.get(session, first.invitation.id)
+    await follow_up.mark_graded(world.services, invitation, by="Sam Patel")
+    reply = await stats_for(world.services, "")
+    assert (
+        "*Last 30 days:* 2 sent · 1 completed · 1 graded · 0 expired · median 2 d to complete, 1 d to grade"
+        in reply["text"]
+    )
+    by_job = await stats_for(world.services, "backend")
+    assert "for Backend Engineer" in by_job["text"]
+    none = await stats_for(world.services, "designer")
+    assert "No Karat tests were sent from Slack in that time." in none["text"]
