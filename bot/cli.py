@@ -33,10 +33,7 @@ def _parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
     )
     serve.add_argument(
-        "--port",
-        type=int,
-        default=int(os.environ.get("PORT", "3000") or 3000),
-        help="port to bind (default $PORT or 3000)",
+        "--port", type=int, default=None, help="port to bind (default $PORT or 3000)"
     )
     serve.add_argument(
         "--no-worker", action="store_true", help="do not run the worker in this process"
@@ -96,14 +93,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             return _migrate(settings)
         if args.command == "serve":
+            port = args.port if args.port is not None else _port_from_env()
             return _serve(
                 settings.require(),
                 host=args.host,
-                port=args.port,
+                port=port,
                 worker=not args.no_worker,
             )
         if args.command == "worker":
             return _worker(settings.require())
+        if args.command == "health":
+            from bot.health_cli import run_health_command
+
+            return run_health_command(settings, as_json=args.json, smoke=args.smoke)
         if args.command in ("health", "sync"):
             # TODO(#6): the health check; TODO(#3): the local index sync.
             print(
@@ -115,6 +117,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(exc)
         return EXIT_CONFIG
     return EXIT_OK  # pragma: no cover  (argparse requires a command)
+
+
+def _port_from_env() -> int:
+    raw = os.environ.get("PORT", "").strip() or "3000"
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(
+            "PORT is not valid: set it to the port number to listen on (1-65535)."
+        )
+    return int(raw)
 
 
 def _fail(exc: ConfigError) -> None:

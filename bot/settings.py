@@ -140,22 +140,41 @@ class Settings(BaseSettings):
     )
 
     KARAT_POLL_MINUTES: int = Field(
-        30, ge=5, le=1440, description="minutes between result checks when Karat is quiet"
+        30,
+        ge=5,
+        le=1440,
+        description="minutes between result checks when Karat is quiet",
     )
     RESULT_EXPIRY_WEEKS: int = Field(
-        8, ge=1, le=52, description="weeks after sending when a test without result expires"
+        8,
+        ge=1,
+        le=52,
+        description="weeks after sending when a test without result expires",
     )
     CANDIDATE_NUDGE_DAYS: int = Field(
-        7, ge=1, le=60, description="days after sending when the sender hears it is not done"
+        7,
+        ge=1,
+        le=60,
+        description="days after sending when the sender hears it is not done",
     )
     GRADER_REMINDER_HOURS: int = Field(
-        24, ge=1, le=720, description="hours between reminders to a grader (first and next)"
+        24,
+        ge=1,
+        le=720,
+        description="hours between reminders to a grader (first and next)",
     )
     GRADER_REMINDER_MAX: int = Field(
         5, ge=0, le=20, description="how many reminders a grader gets at most"
     )
     SCORECARD_CHECK_MINUTES: int = Field(
         15, ge=1, le=1440, description="minutes between checks for submitted scorecards"
+    )
+
+    WORKER_LEASE_SECONDS: int = Field(
+        60,
+        ge=2,
+        le=3600,
+        description="seconds a worker holds a task before another may take it over",
     )
 
     LOG_LEVEL: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from bot.services import effects, follow_up
 from bot.services.context import Services
@@ -48,6 +49,7 @@ class Worker:
                 limit=self.batch,
                 skip_locked=not services.db.sqlite,
                 now=services.clock(),
+                lease=timedelta(seconds=services.settings.WORKER_LEASE_SECONDS),
             )
         if claimed:
             await asyncio.gather(*(effects.run(services, e) for e in claimed))

@@ -181,6 +181,29 @@ class KaratStandIn:
         self._add_patch(Patch(url, response.status_code, None))
         return response.status_code
 
+    def seed_complete(
+        self,
+        interview_id: str,
+        *,
+        kind: str = "interviews",
+        test_id: str = "karat-backend-60",
+        score: float = 87,
+        callback_url: str = "https://bot.example.com/karat/callback/seeded",
+    ) -> None:
+        """Add a finished test as if it had been sent earlier (for load and crash tests)."""
+        test = next(t for t in self.catalogues[kind] if t.partner_test_id == test_id)
+        with self._lock:
+            self._invitations[interview_id] = Invitation(
+                interview_id=interview_id,
+                kind=kind,
+                test=test,
+                candidate={},
+                sent_by=None,
+                url=callback_url,
+                sent_at=datetime.now(UTC),
+            )
+        self._mark_complete(interview_id, score, None)
+
     def _mark_complete(
         self, interview_id: str, score: float, metadata: dict[str, Any] | None
     ) -> str:

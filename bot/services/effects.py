@@ -333,7 +333,12 @@ async def run(services: Services, effect: Effect) -> bool:
 async def try_now(services: Services, key: str) -> tuple[bool, list[str]]:
     """Deliver one effect at once if nobody else holds it; report what is pending."""
     async with services.db.session() as session:
-        effect = await outbox.claim_key(session, key, now=services.clock())
+        effect = await outbox.claim_key(
+            session,
+            key,
+            now=services.clock(),
+            lease=timedelta(seconds=services.settings.WORKER_LEASE_SECONDS),
+        )
     done = await run(services, effect) if effect is not None else False
     pending = []
     if not done:
@@ -378,6 +383,9 @@ async def _give_up(services: Services, effect: Effect, reason: str) -> None:
         await outbox.retry_later(
             session, effect.id or 0, error=reason, due_at=services.clock(), dead=True
         )
+    from bot.services import alerts
+
+    await alerts.dead_letter(services, key=effect.key, reason=reason)
 
 
 async def report_malformed(
@@ -396,6 +404,9 @@ async def report_malformed(
         )
     except UpstreamError as report_error:
         logger.warning("karat response_error failed: %s", report_error)
+    from bot.services import alerts
+
+    await alerts.karat_malformed(services, api_call=api_call, errors=exc.errors)
 
 
 def _kind(invitation: Invitation) -> TestKind:

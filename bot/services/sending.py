@@ -23,6 +23,7 @@ from bot.errors import (
     MalformedResponse,
     NotFound,
     PermissionDenied,
+    RateLimited,
     Unreachable,
     UpstreamError,
     ValidationFailed,
@@ -96,7 +97,30 @@ async def check(services: Services, catalog: TestCatalog, form: SendForm) -> Sen
             {"candidate": "Greenhouse or Karat is slow to answer right now; try again."}
         ) from None
     except Unreachable as exc:
-        raise FormErrors({"candidate": _unreachable(exc.service)}) from None
+        raise FormErrors({_field_for(exc): _unreachable(exc.service)}) from None
+    except UpstreamError as exc:
+        raise FormErrors({_field_for(exc): explain_check_failure(exc)}) from None
+
+
+def _field_for(exc: UpstreamError) -> str:
+    return {"karat": "test", "slack": "graders"}.get(exc.service, "candidate")
+
+
+def explain_check_failure(exc: UpstreamError) -> str:
+    """What the recruiter reads when a service failed while checking the form."""
+    name = _service_name(exc.service)
+    if isinstance(exc, AuthFailed | PermissionDenied):
+        return (
+            f"{name} refused the bot ({exc.message}), so nothing was sent. Ask an admin "
+            "to run /karat health."
+        )
+    if isinstance(exc, RateLimited):
+        return f"{name} is busy right now, so nothing was sent. Try again in a minute."
+    status = f" ({exc.status})" if exc.status else ""
+    return (
+        f"{name} answered with an error{status}, so nothing was sent. Try again in a "
+        "few minutes."
+    )
 
 
 async def _check(services: Services, catalog: TestCatalog, form: SendForm) -> SendPlan:
@@ -379,6 +403,17 @@ async def _already(services: Services, plan: SendPlan) -> SendOutcome:
         raise FormErrors(
             {"test": "Another send of this test just finished; check /karat status."}
         )
+    if not graders:
+        # The first submission is still waiting for Karat and has not stored its
+        # graders yet; they are the ones this form names.
+        graders = [
+            Grader(
+                invitation_id=existing.id or 0,
+                slack_user_id=g.person.slack_id,
+                name=g.name,
+            )
+            for g in plan.graders
+        ]
     return SendOutcome(existing, graders, note_written=False, duplicate=True)
 
 
@@ -436,10 +471,14 @@ def _karat_key_rejected() -> str:
     )
 
 
-def _unreachable(service: str) -> str:
-    name = {"greenhouse": "Greenhouse", "karat": "Karat", "slack": "Slack"}.get(
+def _service_name(service: str) -> str:
+    return {"greenhouse": "Greenhouse", "karat": "Karat", "slack": "Slack"}.get(
         service, service
     )
+
+
+def _unreachable(service: str) -> str:
+    name = _service_name(service)
     return (
         f"{name} could not be reached, so nothing was sent. Try again in a few minutes."
     )

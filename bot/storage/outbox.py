@@ -52,7 +52,12 @@ async def enqueue(
 
 
 async def claim(
-    session: AsyncSession, *, limit: int, skip_locked: bool, now: datetime | None = None
+    session: AsyncSession,
+    *,
+    limit: int,
+    skip_locked: bool,
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
 ) -> list[Effect]:
     """Lease up to `limit` due effects to the caller."""
     now = now or utcnow()
@@ -72,7 +77,7 @@ async def claim(
     await session.exec(
         update(Effect)  # type: ignore[call-overload]
         .where(col(Effect.id).in_(ids))
-        .values(leased_until=now + LEASE, attempts=Effect.attempts + 1)
+        .values(leased_until=now + lease, attempts=Effect.attempts + 1)
     )
     claimed = await session.exec(select(Effect).where(col(Effect.id).in_(ids)))
     return list(claimed.all())
@@ -149,7 +154,11 @@ async def next_due(session: AsyncSession) -> datetime | None:
 
 
 async def claim_key(
-    session: AsyncSession, key: str, *, now: datetime | None = None
+    session: AsyncSession,
+    key: str,
+    *,
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
 ) -> Effect | None:
     """Lease one named effect if it is due and nobody holds it."""
     now = now or utcnow()
@@ -158,7 +167,7 @@ async def claim_key(
         .where(Effect.key == key)
         .where(Effect.status == EffectStatus.PENDING)
         .where(or_(col(Effect.leased_until).is_(None), col(Effect.leased_until) < now))
-        .values(leased_until=now + LEASE, attempts=Effect.attempts + 1)
+        .values(leased_until=now + lease, attempts=Effect.attempts + 1)
     )
     if not result.rowcount:
         return None
