@@ -40,6 +40,15 @@ class MessageRef:
     ts: str
 
 
+@dataclass(frozen=True)
+class SlackIdentity:
+    """Whose token the bot holds; `scopes` is None when Slack did not say."""
+
+    team: str
+    bot_user_id: str
+    scopes: frozenset[str] | None
+
+
 class Messenger(Protocol):
     async def person(self, user_id: str) -> SlackPerson:
         """The profile of one Slack user."""
@@ -63,4 +72,12 @@ class Messenger(Protocol):
 
     async def update(self, ref: MessageRef, message: dict[str, Any]) -> None:
         """Replace a message posted earlier."""
+        ...
+
+    async def identity(self) -> SlackIdentity:
+        """The workspace and bot the token belongs to, and the scopes it was granted."""
+        ...
+
+    async def post(self, channel: str, message: dict[str, Any]) -> MessageRef:
+        """Post a message in a channel (a user id posts in their DM with the bot)."""
         ...

@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services.catalog import TestCatalog
 from bot.services.context import Services
-from bot.slack import actions, commands, home, send_modal
+from bot.slack import actions, admin, commands, home, send_modal
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ def build_bolt_app(services: Services, client: AsyncWebClient) -> AsyncApp:
     send_modal.register(app, services, catalog)
     home.register(app, services)
     actions.register(app, services)
+    admin.register(app, services)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:

@@ -140,8 +140,17 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
             await ack()
             await respond(**await stats_for(services, rest))
         elif sub in ("health", "config"):
-            # TODO(#6): the setup health check and the configuration modal.
-            await ack(text=f"`/karat {sub}` is not available in this version yet.")
+            from bot.slack import admin
+
+            await admin.command(
+                sub,
+                services,
+                catalog,
+                ack=ack,
+                command=command,
+                respond=respond,
+                client=client,
+            )
         elif sub in ("", "help"):
             await ack(**messages.help_reply())
         else:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import NotFound, RateLimited, UpstreamError
-from bot.services.ports import MessageRef, SlackPerson
+from bot.errors import NotFound, RateLimited, Unreachable, UpstreamError
+from bot.services.ports import MessageRef, SlackIdentity, SlackPerson
 
 # The message metadata type the bot tags its DMs with, to find them again.
 METADATA_EVENT = "karat_bot_message"
@@ -89,6 +90,33 @@ class SlackMessenger:
         await self._call(
             self.client.chat_update, channel=ref.channel, ts=ref.ts, **message
         )
+
+    async def identity(self) -> SlackIdentity:
+        try:
+            answer = await self._call(self.client.auth_test)
+        except (aiohttp.ClientError, OSError) as exc:
+            raise Unreachable(
+                f"auth_test: could not connect ({type(exc).__name__})", service="slack"
+            ) from exc
+        # Slack lists the token's scopes in a header of every answer, not in the body.
+        headers = {k.lower(): v for k, v in (answer.headers or {}).items()}
+        raw = headers.get("x-oauth-scopes")
+        scopes = (
+            frozenset(s.strip() for s in raw.split(",") if s.strip())
+            if raw is not None
+            else None
+        )
+        return SlackIdentity(
+            team=str(answer.get("team") or answer.get("team_id") or ""),
+            bot_user_id=str(answer.get("user_id") or ""),
+            scopes=scopes,
+        )
+
+    async def post(self, channel: str, message: dict[str, Any]) -> MessageRef:
+        posted = await self._call(
+            self.client.chat_postMessage, channel=channel, **message
+        )
+        return MessageRef(channel=str(posted["channel"]), ts=str(posted["ts"]))
 
     async def _call(self, method: Any, **kwargs: Any) -> Any:
         name = getattr(method, "__name__", "slack")
