@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.services import relay
+from bot.services import relay, webhooks
 from bot.services.context import Services
 
 logger = logging.getLogger(__name__)
@@ -60,8 +60,11 @@ def build_web_app(
         return JSONResponse({"status": 200})
 
     async def greenhouse_webhook(request: Request) -> Response:
-        # TODO(#4): verify, de-duplicate and act on Greenhouse webhooks.
-        return JSONResponse({"error": "webhooks are not handled yet"}, status_code=503)
+        body = await _body_within_limit(request)
+        if body is None:
+            return JSONResponse({"error": "request body too large"}, status_code=413)
+        answer = await webhooks.receive(services, body, request.headers)
+        return JSONResponse(answer.body, status_code=answer.status)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

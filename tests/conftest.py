@@ -76,3 +76,4 @@ def on_postgres() -> bool:
 
 # Fixtures shared by many modules, registered here so tests just name them.
 from tests.world import world  # noqa: E402, F401
+from tests.sandbox_e2e import sandbox, sandbox_v1  # noqa: E402, F401

@@ -263,3 +263,45 @@ def stats_reply(funnels: Sequence[Any], *, label: str | None) -> dict[str, Any]:
         "text": text,
         "blocks": [SectionBlock(text=MarkdownTextObject(text=text)).to_dict()],
     }
+
+
+def stage_prompt_dm(
+    *,
+    candidate_id: int | None,
+    application_id: int,
+    candidate_name: str,
+    job_name: str | None,
+    stage_name: str,
+    settings: Settings,
+) -> dict[str, Any]:
+    """To the recruiter: a candidate reached the Karat stage; one click to send."""
+    text = f"{candidate_name} moved to {stage_name} ({job_name or 'no job'}): send the Karat test?"
+    buttons = [
+        ButtonElement(
+            text="Send Karat test",
+            action_id=ids.OPEN_SEND_ACTION,
+            value=f"{candidate_id}:{application_id}",
+            style="primary",
+        )
+    ]
+    if candidate_id:
+        buttons.append(
+            ButtonElement(
+                text="Open in Greenhouse",
+                url=settings.profile_url(candidate_id, application_id),
+                action_id=f"{ids.OPEN_LINK_ACTION}:greenhouse",
+            )
+        )
+    blocks = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=cut(
+                    f":inbox_tray: *{escape(candidate_name)}* moved to the "
+                    f"*{escape(stage_name)}* stage for *{escape(job_name or 'no job')}*.",
+                    3000,
+                )
+            )
+        ),
+        ActionsBlock(elements=buttons),
+    ]
+    return _payload(text, blocks)

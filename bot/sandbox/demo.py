@@ -54,22 +54,34 @@ class Story:
         update = self.sb.slack.wait_for("views.update")[-1]
         view = self.sb.slack.views[update.args["view_id"]]
         self.view = view
-        labels = [b.get("label", {}).get("text") for b in view["blocks"] if b["type"] == "input"]
+        labels = [
+            b.get("label", {}).get("text")
+            for b in view["blocks"]
+            if b["type"] == "input"
+        ]
         expect("Who should grade it?" in labels, f"modal inputs: {labels}")
         tests = _options(view, ids.TEST_BLOCK)
-        return f"Ana typed /karat send; the modal opened with: {', '.join(labels)}\n" + (
-            f"Assessments offered: {', '.join(tests)}"
+        return (
+            f"Ana typed /karat send; the modal opened with: {', '.join(labels)}\n"
+            + (f"Assessments offered: {', '.join(tests)}")
         )
 
     def search(self) -> str:
         payload = self.sb.slack.block_suggestion_payload(
-            ids.CANDIDATE_ACTION, "maya", RECRUITER, block_id=ids.CANDIDATE_BLOCK, view=self.view["id"]
+            ids.CANDIDATE_ACTION,
+            "maya",
+            RECRUITER,
+            block_id=ids.CANDIDATE_BLOCK,
+            view=self.view["id"],
         )
         answer = self.sb.interact(payload)
         expect(answer.status_code == 200, f"options load answered {answer.status_code}")
         options = answer.json().get("options", [])
         labels = [o["text"]["text"] for o in options]
-        expect(any(o["value"] == f"{MAYA}:{MAYA_APPLICATION}" for o in options), f"options: {labels}")
+        expect(
+            any(o["value"] == f"{MAYA}:{MAYA_APPLICATION}" for o in options),
+            f"options: {labels}",
+        )
         return f"Typing “maya” offered: {'; '.join(labels)}"
 
     def refuse_priya(self) -> str:
@@ -86,15 +98,24 @@ class Story:
         body = answer.json()
         expect(body.get("response_action") == "update", f"submission answered {body}")
         final = self.sb.slack.wait_for(
-            "views.update", predicate=lambda c: "sent to" in str(c.args.get("view")), timeout=10
+            "views.update",
+            predicate=lambda c: "sent to" in str(c.args.get("view")),
+            timeout=10,
         )[-1]
         sent = self.sb.karat.requests_to("send_test")
         expect(len(sent) == 1, f"{len(sent)} send_test calls")
         request = sent[0].body
-        expect(request["candidate"]["greenhouse_profile_url"].endswith(
-            f"/people/{MAYA}?application_id={MAYA_APPLICATION}"), "profile URL")
+        expect(
+            request["candidate"]["greenhouse_profile_url"].endswith(
+                f"/people/{MAYA}?application_id={MAYA_APPLICATION}"
+            ),
+            "profile URL",
+        )
         expect(request["sent_by"] == "ana.ruiz@acme.example", "sent_by")
-        expect(request["url"].startswith(f"{self.sb.bot_url}/karat/callback/"), "callback URL")
+        expect(
+            request["url"].startswith(f"{self.sb.bot_url}/karat/callback/"),
+            "callback URL",
+        )
         text = _section_text(final.args["view"])
         return (
             "Karat got send_test for Maya Chen (Backend Interview), sent by Ana, with a "
@@ -108,7 +129,10 @@ class Story:
         notes = _wait(self.bot_notes, lambda n: len(n) >= 1)
         body = notes[0]["body"]
         expect("sent to Maya Chen by Ana Ruiz" in body, body)
-        return "Greenhouse activity feed note (as the Karat Integration user):\n" + _quote(body)
+        return (
+            "Greenhouse activity feed note (as the Karat Integration user):\n"
+            + _quote(body)
+        )
 
     def status_sent(self) -> str:
         return self._status("Sent just now")
@@ -128,7 +152,9 @@ class Story:
             expect(dm in channels, f"no DM to {grader}")
             text = channels[dm].args["text"]
             lines.append(f"DM to {self.sb.slack.user(grader).real_name}: {text}")
-            expect("87" in str(channels[dm].args.get("blocks")), "the score is in the DM")
+            expect(
+                "87" in str(channels[dm].args.get("blocks")), "the score is in the DM"
+            )
         return "\n".join(lines)
 
     def result_note(self) -> str:
@@ -138,7 +164,9 @@ class Story:
         return "Result note on the activity feed:\n" + _quote(body)
 
     def status_graded(self) -> str:
-        return self._status("To be graded by Sam Patel, Lee Okafor, results added just now")
+        return self._status(
+            "To be graded by Sam Patel, Lee Okafor, results added just now"
+        )
 
     def replay(self) -> str:
         before = len(self.sb.slack.calls_to("chat.postMessage"))
@@ -146,7 +174,9 @@ class Story:
         answer = self.sb.http.patch(token_url)
         time.sleep(0.5)
         after = len(self.sb.slack.calls_to("chat.postMessage"))
-        expect(answer.status_code == 200 and before == after, "a replay changed something")
+        expect(
+            answer.status_code == 200 and before == after, "a replay changed something"
+        )
         guess = self.sb.http.patch(f"{self.sb.bot_url}/karat/callback/not-a-real-token")
         expect(guess.status_code == 404, f"a guessed token got {guess.status_code}")
         return "A replayed callback changed nothing; a guessed token got 404."
@@ -155,16 +185,31 @@ class Story:
 
     def _submit(self, candidate: str, test: str, graders: list[str]) -> Any:
         values = {
-            ids.CANDIDATE_BLOCK: {ids.CANDIDATE_ACTION: {
-                "type": "external_select", "selected_option": {"value": candidate}}},
-            ids.TEST_BLOCK: {ids.TEST_ACTION: {
-                "type": "static_select", "selected_option": {"value": test}}},
-            ids.GRADERS_BLOCK: {ids.GRADERS_ACTION: {
-                "type": "multi_users_select", "selected_users": graders}},
-            ids.OPTIONS_BLOCK: {ids.OPTIONS_ACTION: {
-                "type": "checkboxes", "selected_options": []}},
+            ids.CANDIDATE_BLOCK: {
+                ids.CANDIDATE_ACTION: {
+                    "type": "external_select",
+                    "selected_option": {"value": candidate},
+                }
+            },
+            ids.TEST_BLOCK: {
+                ids.TEST_ACTION: {
+                    "type": "static_select",
+                    "selected_option": {"value": test},
+                }
+            },
+            ids.GRADERS_BLOCK: {
+                ids.GRADERS_ACTION: {
+                    "type": "multi_users_select",
+                    "selected_users": graders,
+                }
+            },
+            ids.OPTIONS_BLOCK: {
+                ids.OPTIONS_ACTION: {"type": "checkboxes", "selected_options": []}
+            },
         }
-        payload = self.sb.slack.view_submission_payload(self.view["id"], values, RECRUITER)
+        payload = self.sb.slack.view_submission_payload(
+            self.view["id"], values, RECRUITER
+        )
         answer = self.sb.interact(payload)
         expect(answer.status_code == 200, f"submission answered {answer.status_code}")
         return answer
@@ -172,7 +217,9 @@ class Story:
     def _status(self, expected: str) -> str:
         before = len(self.sb.slack.responses)
         answer = self.sb.slash(RECRUITER, "status maya.chen@mail.example")
-        expect(answer.status_code == 200, f"/karat status answered {answer.status_code}")
+        expect(
+            answer.status_code == 200, f"/karat status answered {answer.status_code}"
+        )
         posted = _wait(lambda: self.sb.slack.responses, lambda r: len(r) > before)[-1]
         text = posted.body.get("text", "")
         expect(expected in text, f"status said: {text}")
@@ -184,7 +231,9 @@ def expect(condition: bool, message: str) -> None:
         raise StepFailed(message)
 
 
-def _wait(read: Callable[[], Any], ready: Callable[[Any], bool], timeout: float = 10) -> Any:
+def _wait(
+    read: Callable[[], Any], ready: Callable[[Any], bool], timeout: float = 10
+) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = read()
@@ -225,8 +274,13 @@ def run_demo(out: Callable[[str], None] = print) -> int:
             story = Story(sandbox, out)
             story.step("A recruiter opens “Send Karat test” in Slack", story.open_modal)
             story.step("She searches for the candidate by name", story.search)
-            story.step("A candidate with no e-mail is refused, nothing sent", story.refuse_priya)
-            story.step("She sends the test to Maya Chen, graders Sam and Lee", story.send)
+            story.step(
+                "A candidate with no e-mail is refused, nothing sent",
+                story.refuse_priya,
+            )
+            story.step(
+                "She sends the test to Maya Chen, graders Sam and Lee", story.send
+            )
             story.step("Greenhouse gets a note that the test was sent", story.sent_note)
             story.step("/karat status says it was sent", story.status_sent)
             story.step("Karat completes the test and calls back", story.complete)

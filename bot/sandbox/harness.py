@@ -29,10 +29,14 @@ BOT_TOKEN = "xoxb-sandbox-bot-token"
 class Sandbox:
     """Start with `with Sandbox() as sandbox:`; everything stops on exit."""
 
-    def __init__(self, *, harvest_version: str = "v3", database_url: str | None = None) -> None:
+    def __init__(
+        self, *, harvest_version: str = "v3", database_url: str | None = None
+    ) -> None:
         self.harvest_version = harvest_version
         self._tmp = tempfile.TemporaryDirectory(prefix="karat-bot-sandbox-")
-        self.database_url = database_url or f"sqlite:///{Path(self._tmp.name) / 'karat-bot.db'}"
+        self.database_url = (
+            database_url or f"sqlite:///{Path(self._tmp.name) / 'karat-bot.db'}"
+        )
         self.slack = SlackStandIn()
         self.harvest = HarvestStandIn()
         self.karat = KaratStandIn()
@@ -133,7 +137,9 @@ class Sandbox:
 
     # -- playing Slack toward the bot -------------------------------------------------
 
-    def post_slack(self, body: bytes, *, headers: dict[str, str] | None = None) -> httpx.Response:
+    def post_slack(
+        self, body: bytes, *, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         """POST a body to /slack/events, signed as Slack signs it."""
         return self.http.post(
             f"{self.bot_url}/slack/events",
@@ -141,7 +147,9 @@ class Sandbox:
             headers=headers or signed_headers(body, secret=SIGNING_SECRET),
         )
 
-    def slash(self, user_id: str, text: str, *, command: str = "/karat") -> httpx.Response:
+    def slash(
+        self, user_id: str, text: str, *, command: str = "/karat"
+    ) -> httpx.Response:
         return self.post_slack(self.slack.slash_command_body(command, text, user_id))
 
     def interact(self, payload: dict[str, Any]) -> httpx.Response:

@@ -29,6 +29,7 @@ class CandidateChoice:
     stage_name: str | None
     status: str
     prospect: bool
+    job_id: int | None = None
 
     @property
     def value(self) -> str:
@@ -144,6 +145,7 @@ async def choices_for(
                 stage_name=app.current_stage.name if app.current_stage else None,
                 status=app.status,
                 prospect=app.prospect,
+                job_id=app.job.id if app.job else None,
             )
         )
     choices.sort(key=lambda c: (c.status != "active", c.prospect, c.application_id))

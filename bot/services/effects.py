@@ -22,7 +22,7 @@ from bot.errors import (
     RateLimited,
     UpstreamError,
 )
-from bot.services import follow_up, notes
+from bot.services import follow_up, greenhouse_events, notes
 from bot.services.context import Services
 from bot.services.ports import MessageRef
 from bot.storage import invitations as store
@@ -220,10 +220,14 @@ async def dm_sender(services: Services, effect: Effect) -> dict[str, Any]:
 
 
 async def _post_or_update(
-    services: Services, effect: Effect, message: dict[str, Any]
+    services: Services,
+    effect: Effect,
+    message: dict[str, Any],
+    *,
+    user: str | None = None,
 ) -> dict[str, Any]:
     previous = effect.outcome or {}
-    user = effect.payload["user"]
+    user = user or effect.payload["user"]
     try:
         if not previous.get("ts") and effect.attempts > 1:
             # An earlier attempt may have posted before its worker died: look first.
@@ -288,6 +292,15 @@ async def dm_sender_notice(services: Services, effect: Effect) -> dict[str, Any]
     return await _post_or_update(services, effect, message)
 
 
+async def greenhouse_event(services: Services, effect: Effect) -> dict[str, Any]:
+    async def post(
+        effect: Effect, user: str, message: dict[str, Any]
+    ) -> dict[str, Any]:
+        return await _post_or_update(services, effect, message, user=user)
+
+    return await greenhouse_events.handle(services, effect, post=post)
+
+
 async def check_grading(services: Services, effect: Effect) -> dict[str, Any]:
     return await follow_up.check_grading(services, await _load(services, effect))
 
@@ -301,6 +314,7 @@ HANDLERS: dict[str, Callable[[Services, Effect], Awaitable[dict[str, Any]]]] = {
     "dm_reminder": dm_reminder,
     "dm_sender_notice": dm_sender_notice,
     "check_grading": check_grading,
+    "greenhouse_event": greenhouse_event,
 }
 
 

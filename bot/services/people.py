@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.clients.greenhouse.base import HarvestClient
 from bot.clients.greenhouse.models import User
+from bot.errors import UpstreamError
 from bot.services.ports import Messenger, SlackPerson
 
 
@@ -62,3 +63,26 @@ async def map_many(
     return list(
         await asyncio.gather(*(map_user(messenger, harvest, u) for u in user_ids))
     )
+
+
+async def suggested_graders(
+    messenger: Messenger, harvest: HarvestClient, job_id: int, *, limit: int = 10
+) -> list[str]:
+    """Slack ids of the job's hiring team members who can be found in Slack."""
+    job = await harvest.get_job(job_id)
+    members = job.hiring_team.members[:limit]
+
+    async def slack_id(member_id: int) -> str | None:
+        try:
+            user = await harvest.get_user(member_id)
+        except UpstreamError:
+            return None
+        if user.disabled or not user.primary_email_address:
+            return None
+        try:
+            return await messenger.user_id_for_email(user.primary_email_address)
+        except UpstreamError:
+            return None
+
+    found = await asyncio.gather(*(slack_id(m.id) for m in members))
+    return [f for f in found if f]

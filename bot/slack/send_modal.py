@@ -18,6 +18,7 @@ from bot.services import candidates, sending
 from bot.services.candidates import CandidateChoice
 from bot.services.catalog import TestCatalog, test_value
 from bot.services.context import Services
+from bot.services.people import suggested_graders
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +38,15 @@ async def open_send_modal(
     *,
     trigger_id: str,
     who: str = "",
+    choice_value: str | None = None,
     channel_id: str | None = None,
     response_url: str | None = None,
 ) -> None:
-    """Open the loading modal first (the trigger lasts 3 s), then fill it in."""
+    """Open the loading modal first (the trigger lasts 3 s), then fill it in.
+
+    `who` is what was typed after `/karat send`; `choice_value` ("candidate:application")
+    comes from a button that already knows the application.
+    """
     meta = modal.metadata(k=secrets.token_urlsafe(16), ch=channel_id, ru=response_url)
     opened = await client.views_open(
         trigger_id=trigger_id, view=modal.loading_view(private_metadata=meta)
@@ -48,7 +54,7 @@ async def open_send_modal(
     view = opened["view"]
     try:
         tests, (choice, notice) = await asyncio.gather(
-            catalog.tests(), _preselect(services, who)
+            catalog.tests(), _preselect(services, who, choice_value)
         )
     except AuthFailed:
         await _replace(
@@ -83,18 +89,40 @@ async def open_send_modal(
             ),
         )
         return
+    graders = await _graders_for(services, choice)
     form = modal.form_view(
         private_metadata=meta,
         tests=test_options(tests),
         candidate=(choice.label, choice.value) if choice else None,
+        graders=graders,
         notice=notice,
     )
     await _replace(client, view, form)
 
 
+async def _graders_for(services: Services, choice: CandidateChoice | None) -> list[str]:
+    """The job's hiring team, as Slack users, to preselect as graders."""
+    if choice is None or choice.job_id is None:
+        return []
+    try:
+        return await asyncio.wait_for(
+            suggested_graders(services.slack, services.harvest, choice.job_id),
+            OPTIONS_BUDGET_SECONDS,
+        )
+    except (UpstreamError, TimeoutError) as exc:
+        logger.info("no graders preselected: %s", type(exc).__name__)
+        return []
+
+
 async def _preselect(
-    services: Services, who: str
+    services: Services, who: str, choice_value: str | None = None
 ) -> tuple[CandidateChoice | None, str | None]:
+    if choice_value:
+        try:
+            candidate_id, application_id = candidates.parse_choice_value(choice_value)
+        except UserError as exc:
+            return None, exc.message
+        who = f"{services.settings.GREENHOUSE_APP_URL}/people/{candidate_id}?application_id={application_id}"
     if not who.strip():
         return None, None
     try:
@@ -240,6 +268,20 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
         await ack()
         await open_send_modal(
             services, catalog, client, trigger_id=shortcut["trigger_id"]
+        )
+
+    @app.action(ids.OPEN_SEND_ACTION)
+    async def send_button(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        await open_send_modal(
+            services,
+            catalog,
+            client,
+            trigger_id=body["trigger_id"],
+            choice_value=str(action.get("value") or ""),
         )
 
     @app.view_submission(ids.SEND_MODAL)

@@ -96,11 +96,15 @@ class HarvestClient(Protocol):
         """GET: List Job Stages for Job (the job's interview plan)."""
         ...
 
-    def list_users(self, *, updated_after: datetime | None = None) -> AsyncIterator[User]:
+    def list_users(
+        self, *, updated_after: datetime | None = None
+    ) -> AsyncIterator[User]:
         """GET: List Users, paged lazily."""
         ...
 
-    async def list_scorecards_for_application(self, application_id: int) -> list[Scorecard]:
+    async def list_scorecards_for_application(
+        self, application_id: int
+    ) -> list[Scorecard]:
         """GET: List Scorecards for Application."""
         ...
 
