@@ -16,7 +16,15 @@ from bot.errors import AuthFailed, PermissionDenied, UpstreamError
 from bot.services import team_config
 from bot.services.catalog import test_value
 from bot.services.health_local import upstream_words
-from bot.services.health_model import Check, HealthContext, Item, failed, passed, warned
+from bot.services.health_model import (
+    Check,
+    HealthContext,
+    Item,
+    Status,
+    failed,
+    passed,
+    warned,
+)
 from bot.services.health_permissions import Outcome, Prober
 from bot.services.health_sample import recruiter_check
 from bot.services.karat_stages import InterviewPlans, interview_plans, plan_url
@@ -56,17 +64,24 @@ async def harvest_checks(
     )
     credential = _credential(ctx, harvest, outcomes)
     checks = [credential]
-    refused_wholesale = credential.status.value == "fail"
+    # When nothing got through, say why once instead of fifteen times.
+    wholesale = None
+    if credential.status is Status.FAIL:
+        wholesale = (
+            "Greenhouse did not answer"
+            if "did not answer" in credential.detail
+            else "the credential itself was refused"
+        )
     for permission in PERMISSIONS:
         checks.append(
             _permission_check(
                 harvest.version,
                 permission,
                 outcomes[permission.name],
-                refused_wholesale,
+                wholesale,
             )
         )
-    checks.append(_service_user(ctx, outcomes["GET: Retrieve User"], refused_wholesale))
+    checks.append(_service_user(ctx, outcomes["GET: Retrieve User"], wholesale))
     found, plan_checks = plans
     checks += plan_checks
     if found is not None:
@@ -117,17 +132,23 @@ def _credential(
 
 
 def _permission_check(
-    version: str, permission: Permission, outcome: Outcome, refused_wholesale: bool
+    version: str, permission: Permission, outcome: Outcome, wholesale: str | None
 ) -> Check:
     name = permission.name
     scope = f" (v3 scope {permission.v3_scope})" if version == "v3" else ""
+    error = outcome.error
+    if wholesale:
+        return warned(
+            name,
+            f"not checked: {wholesale}{scope}",
+            "Fix the Greenhouse Harvest credential check first.",
+        )
     if outcome.skipped:
         return warned(
             name,
             f"not probed: {outcome.skipped}{scope}",
             "Fix the checks above, then run the health check again.",
         )
-    error = outcome.error
     if error is None:
         if outcome.value is NoteProbe.WRITTEN:
             return warned(
@@ -136,12 +157,6 @@ def _permission_check(
                 "Delete the blank note from that candidate's activity feed.",
             )
         return passed(name, f"allowed: {outcome.detail}{scope}")
-    if refused_wholesale:
-        return warned(
-            name,
-            f"not checked: the credential itself was refused{scope}",
-            "Fix the Greenhouse Harvest credential check first.",
-        )
     if isinstance(error, AuthFailed | PermissionDenied):
         needed = error.endpoint
         if needed in BY_NAME and needed != name:
@@ -182,7 +197,7 @@ def _grant(version: str, permission: Permission) -> str:
     )
 
 
-def _service_user(ctx: HealthContext, outcome: Outcome, refused: bool) -> Check:
+def _service_user(ctx: HealthContext, outcome: Outcome, wholesale: str | None) -> Check:
     user_id = ctx.settings.GREENHOUSE_USER_ID
     user = outcome.value
     if isinstance(user, User):
@@ -217,9 +232,7 @@ def _service_user(ctx: HealthContext, outcome: Outcome, refused: bool) -> Check:
             "Set GREENHOUSE_USER_ID to the number in the integration user's edit page "
             "URL (Configure > Users).",
         )
-    why = outcome.skipped or (
-        "the credential was refused" if refused else "`GET: Retrieve User` is refused"
-    )
+    why = wholesale or outcome.skipped or "`GET: Retrieve User` is refused"
     return warned(
         SERVICE_USER,
         f"could not read user {user_id}: {why}",
