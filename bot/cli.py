@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "demo",
         help="play the whole story against local stand-ins (no credentials)",
-        description="Start local stand-ins for Slack, Greenhouse and Karat, run the bot "
+        description="Start local stand-ins for Slack, Greenhouse and Karat, run the "
+        "bot "
         "against them and print each step. Exit 0 when every step worked.",
     )
     commands.add_parser(

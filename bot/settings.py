@@ -169,6 +169,9 @@ class Settings(BaseSettings):
     SCORECARD_CHECK_MINUTES: int = Field(
         15, ge=1, le=1440, description="minutes between checks for submitted scorecards"
     )
+    SYNC_MINUTES: int = Field(
+        15, ge=1, le=1440, description="minutes between syncs of the local index"
+    )
 
     WORKER_LEASE_SECONDS: int = Field(
         60,
@@ -303,7 +306,7 @@ class Settings(BaseSettings):
         return problems
 
     def require(self, names: tuple[str, ...] = SERVE_REQUIRES) -> Settings:
-        """Raise `ConfigError` naming the first missing setting; return self otherwise."""
+        """Raise `ConfigError` naming the first missing setting; else return self."""
         problems = self.missing(names)
         if problems:
             raise ConfigError(problems[0], problems=problems)

@@ -8,8 +8,7 @@ never pass through Bolt (they are not Slack-signed).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -66,10 +65,10 @@ def build_web_app(
         answer = await webhooks.receive(services, body, request.headers)
         return JSONResponse(answer.body, status_code=answer.status)
 
-    async def healthz(request: Request) -> Response:
+    async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    async def readyz(request: Request) -> Response:
+    async def readyz(_request: Request) -> Response:
         try:
             await services.db.ping()
         except Exception as exc:  # any driver error means "not ready"
@@ -92,8 +91,3 @@ def build_web_app(
         Route("/readyz", readyz, methods=["GET"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
-
-
-@asynccontextmanager
-async def no_lifespan(app: Starlette) -> AsyncIterator[None]:
-    yield

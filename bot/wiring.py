@@ -54,7 +54,7 @@ def build_asgi(
     handler = AsyncSlackRequestHandler(bolt)
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
         task = (
             asyncio.create_task(Worker(services).run_forever(stop))
@@ -84,9 +84,7 @@ class _Server(uvicorn.Server):
                     logger.info("karat-bot listening on http://%s:%s", host, port)
 
 
-def make_server(
-    app: Starlette, *, host: str, port: int, sockets: bool = False
-) -> uvicorn.Server:
+def make_server(app: Starlette, *, host: str, port: int) -> uvicorn.Server:
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, lifespan="on"
     )

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-from bot.storage import models  # noqa: F401  (registers the tables)
+from bot.storage import index_models, models  # noqa: F401  (registers the tables)
 from bot.storage.db import sync_url
 from bot.storage.migrate import upgrade
 
@@ -75,5 +75,5 @@ def on_postgres() -> bool:
 
 
 # Fixtures shared by many modules, registered here so tests just name them.
-from tests.world import world  # noqa: E402, F401
 from tests.sandbox_e2e import sandbox, sandbox_v1  # noqa: E402, F401
+from tests.world import world  # noqa: E402, F401

@@ -16,8 +16,8 @@ async def test_list_shows_open_tests_oldest_first_with_overdue_marked(world: Wor
     text = reply["text"]
     assert text.index("Maya Chen") < text.index("Omar Haddad")
     assert (
-        "Maya Chen* — Backend Interview (60 min) (Backend Engineer): Sent 1 week ago — overdue"
-        in text
+        "Maya Chen* — Backend Interview (60 min) (Backend Engineer): "
+        "Sent 1 week ago — overdue" in text
     )
     assert (
         "Omar Haddad* — Frontend Interview (60 min) (Backend Engineer): Sent just now\n"
@@ -44,8 +44,8 @@ async def test_stats_count_sent_completed_graded_and_medians(world: World):
     await follow_up.mark_graded(world.services, invitation, by="Sam Patel")
     reply = await stats_for(world.services, "")
     assert (
-        "*Last 30 days:* 2 sent · 1 completed · 1 graded · 0 expired · median 2 d to complete, 1 d to grade"
-        in reply["text"]
+        "*Last 30 days:* 2 sent · 1 completed · 1 graded · 0 expired · "
+        "median 2 d to complete, 1 d to grade" in reply["text"]
     )
     by_job = await stats_for(world.services, "backend")
     assert "for Backend Engineer" in by_job["text"]

@@ -189,7 +189,8 @@ def sender_result_dm(
             text=MarkdownTextObject(
                 text=cut(
                     f":tada: *{escape(invitation.candidate_name)}* completed "
-                    f"*{escape(invitation.test_name)}* ({escape(invitation.job_name or 'no job')}).\n"
+                    f"*{escape(invitation.test_name)}* "
+                    f"({escape(invitation.job_name or 'no job')}).\n"
                     f"To be graded by {escape(who)}.",
                     3000,
                 )
@@ -223,7 +224,8 @@ def status_reply(
 
 
 HELP = """*Karat for Slack*
-• `/karat send [candidate]` — send a Karat test; search by name or e-mail, or give an e-mail, a Greenhouse profile link or an id
+• `/karat send [candidate]` — send a Karat test; search by name or e-mail, \
+or give an e-mail, a Greenhouse profile link or an id
 • `/karat status [candidate]` — where a candidate's Karat tests stand
 • `/karat list` — the tests you sent that are still open (overdue ones marked)
 • `/karat stats [job]` — sent, completed, graded and expired over 30 and 90 days
@@ -275,7 +277,8 @@ def stage_prompt_dm(
     settings: Settings,
 ) -> dict[str, Any]:
     """To the recruiter: a candidate reached the Karat stage; one click to send."""
-    text = f"{candidate_name} moved to {stage_name} ({job_name or 'no job'}): send the Karat test?"
+    job = job_name or "no job"
+    text = f"{candidate_name} moved to {stage_name} ({job}): send the Karat test?"
     buttons = [
         ButtonElement(
             text="Send Karat test",
@@ -297,7 +300,7 @@ def stage_prompt_dm(
             text=MarkdownTextObject(
                 text=cut(
                     f":inbox_tray: *{escape(candidate_name)}* moved to the "
-                    f"*{escape(stage_name)}* stage for *{escape(job_name or 'no job')}*.",
+                    f"*{escape(stage_name)}* stage for *{escape(job)}*.",
                     3000,
                 )
             )

@@ -76,7 +76,7 @@ def form_view(
     graders: Sequence[str] = (),
     notice: str | None = None,
 ) -> dict[str, Any]:
-    """The form. `tests` are (group label, text, value); `candidate` is (text, value)."""
+    """The form; `tests` are (group, text, value), `candidate` is (text, value)."""
     groups: dict[str, list[Option]] = {}
     for group, text, value in tests:
         groups.setdefault(group, []).append(option(text, value))
@@ -176,7 +176,8 @@ def sent_text(
     lines = [
         f":white_check_mark: *{escape(test)}* sent to *{escape(candidate)}*."
         if not duplicate
-        else f":information_source: *{escape(test)}* was already sent to *{escape(candidate)}*; "
+        else f":information_source: *{escape(test)}* was already sent to "
+        f"*{escape(candidate)}*; "
         "nothing was sent twice.",
         f"Who should grade it: {escape(', '.join(graders))}.",
     ]

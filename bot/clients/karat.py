@@ -116,7 +116,7 @@ class KaratEndpoint(ApiClient):
     async def send_test(
         self, *, test_id: str, candidate: KaratCandidate, sent_by: str | None, url: str
     ) -> str:
-        """POST send_test: invite the candidate; returns Karat's partner_interview_id."""
+        """POST send_test: invite the candidate; return the partner_interview_id."""
         payload: dict[str, Any] = {
             "partner_test_id": test_id,
             "candidate": candidate.as_json(),

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
-from bot.storage import models  # noqa: F401  (registers the tables)
+from bot.storage import index_models, models  # noqa: F401  (registers the tables)
 from bot.storage.db import create_sync_engine
 from bot.storage.models import UTCDateTime
 
@@ -16,7 +16,7 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
-def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def _render_item(type_: str, obj: Any, _autogen_context: Any) -> str | bool:
     # Keep migrations free of bot imports: store the plain column types.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -118,7 +118,8 @@ class Story:
         )
         text = _section_text(final.args["view"])
         return (
-            "Karat got send_test for Maya Chen (Backend Interview), sent by Ana, with a "
+            "Karat got send_test for Maya Chen (Backend Interview), sent by Ana, "
+            "with a "
             "private callback URL.\nThe modal now says: " + text.replace("\n", " ")
         )
 
@@ -181,7 +182,7 @@ class Story:
         expect(guess.status_code == 404, f"a guessed token got {guess.status_code}")
         return "A replayed callback changed nothing; a guessed token got 404."
 
-    # -- helpers ------------------------------------------------------------------------
+    # -- helpers ----------------------------------------------------------------
 
     def _submit(self, candidate: str, test: str, graders: list[str]) -> Any:
         values = {

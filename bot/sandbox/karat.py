@@ -190,7 +190,7 @@ class KaratStandIn:
         score: float = 87,
         callback_url: str = "https://bot.example.com/karat/callback/seeded",
     ) -> None:
-        """Add a finished test as if it had been sent earlier (for load and crash tests)."""
+        """Add a finished test as if sent earlier (for load and crash tests)."""
         test = next(t for t in self.catalogues[kind] if t.partner_test_id == test_id)
         with self._lock:
             self._invitations[interview_id] = Invitation(

@@ -296,7 +296,7 @@ async def mark_graded(
     return moved
 
 
-# -- reminders ---------------------------------------------------------------------------
+# -- reminders -------------------------------------------------------------------
 
 
 async def _remind_graders(services: Services) -> int:

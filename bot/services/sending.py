@@ -111,7 +111,8 @@ def explain_check_failure(exc: UpstreamError) -> str:
     name = _service_name(exc.service)
     if isinstance(exc, AuthFailed | PermissionDenied):
         return (
-            f"{name} refused the bot ({exc.message}), so nothing was sent. Ask an admin "
+            f"{name} refused the bot ({exc.message}), so nothing was sent. Ask an "
+            "admin "
             "to run /karat health."
         )
     if isinstance(exc, RateLimited):
@@ -142,7 +143,8 @@ async def _check(services: Services, catalog: TestCatalog, form: SendForm) -> Se
         people_task.cancel()
         raise FormErrors(
             {
-                "candidate": "The integration user cannot see this candidate (a private "
+                "candidate": "The integration user cannot see this candidate (a "
+                "private "
                 "candidate?). Ask a Greenhouse admin to grant it access, or send the "
                 "test from Greenhouse."
             }
@@ -164,7 +166,8 @@ async def _check(services: Services, catalog: TestCatalog, form: SendForm) -> Se
     if not sender.ok:
         errors.setdefault(
             "candidate",
-            f"You need an active Greenhouse account with your Slack e-mail to send tests "
+            "You need an active Greenhouse account with your Slack e-mail to send "
+            "tests "
             f"({sender.problem}). Ask a Greenhouse admin to add you.",
         )
     bad = [g for g in graders if not g.ok]
@@ -229,13 +232,15 @@ def _check_stage(
     ]
     if not karat:
         errors["candidate"] = (
-            f"The job {job.name} has no {services.settings.KARAT_STAGE_NAME} stage in its "
+            f"The job {job.name} has no {services.settings.KARAT_STAGE_NAME} stage in "
+            "its "
             "interview plan. Add one in Greenhouse, then send again."
         )
     elif len(karat) > 1:
         errors["candidate"] = (
             f"The job {job.name} has {len(karat)} {services.settings.KARAT_STAGE_NAME} "
-            "stages; only a single Karat stage works. Remove the extra one in Greenhouse."
+            "stages; only a single Karat stage works. Remove the extra one in "
+            "Greenhouse."
         )
     elif (
         application.current_stage is None or application.current_stage.id != karat[0].id
@@ -248,7 +253,8 @@ def _check_stage(
             )
             errors["candidate"] = (
                 f"The candidate is in {where}, not in the "
-                f"{services.settings.KARAT_STAGE_NAME} stage. Move them in Greenhouse, or "
+                f"{services.settings.KARAT_STAGE_NAME} stage. Move them in Greenhouse, "
+                "or "
                 'tick "Send even if not in the Karat stage" and send again.'
             )
 
@@ -269,7 +275,8 @@ async def _check_waiting(
     if RESEND in form.options and waiting.status == InvitationStatus.SENT:
         return waiting
     errors["test"] = (
-        f"{test.name} was already sent to this candidate {ago(waiting.sent_at, at=services.clock())} "
+        f"{test.name} was already sent to this candidate "
+        f"{ago(waiting.sent_at, at=services.clock())} "
         f'by {waiting.sender_name}. Tick "Send again" to resend it.'
     )
     return None
@@ -277,7 +284,6 @@ async def _check_waiting(
 
 async def send(services: Services, plan: SendPlan) -> SendOutcome:
     """Send the test once, remember it, and owe the Greenhouse note."""
-    form = plan.form
     token = store.new_token()
     claimed = await _claim(services, plan, token)
     if isinstance(claimed, SendOutcome):
@@ -335,7 +341,8 @@ async def send(services: Services, plan: SendPlan) -> SendOutcome:
         session.add_all(graders)
         await effects.owe_sent_note(session, invitation.id or 0)
     logger.info(
-        "test sent invitation=%s candidate_id=%s application_id=%s karat_interview_id=%s",
+        "test sent invitation=%s candidate_id=%s application_id=%s "
+        "karat_interview_id=%s",
         invitation.id,
         candidate.id,
         plan.application.id,
@@ -453,7 +460,7 @@ def explain_send_failure(exc: UpstreamError) -> str:
     if isinstance(exc, AuthFailed):
         return _karat_key_rejected()
     if isinstance(exc, Unreachable) and not exc.maybe_delivered:
-        return "Karat could not be reached, so nothing was sent. Try again in a few minutes."
+        return _unreachable("karat")
     if isinstance(exc, Unreachable | MalformedResponse):
         return (
             "Karat did not give a clear answer, so the bot cannot tell whether the "
@@ -461,7 +468,10 @@ def explain_send_failure(exc: UpstreamError) -> str:
         )
     if isinstance(exc, ValidationFailed):
         return f"Karat refused the invitation: {exc.message}. Nothing was sent."
-    return f"Karat answered with an error ({exc.status}); nothing was sent. Try again later."
+    return (
+        f"Karat answered with an error ({exc.status}); nothing was sent. Try again "
+        "later."
+    )
 
 
 def _karat_key_rejected() -> str:

@@ -29,7 +29,8 @@ def status_phrase(
     if status == InvitationStatus.EXPIRED:
         return "Expired"
     if status == InvitationStatus.REPLACED:
-        return f"Replaced by a later invitation (first sent {ago(invitation.sent_at, at=at)})"
+        first = ago(invitation.sent_at, at=at)
+        return f"Replaced by a later invitation (first sent {first})"
     if status == InvitationStatus.CLOSED:
         return "Closed: the application was hired or rejected"
     return "Being sent"

@@ -1,4 +1,4 @@
-"""Greenhouse webhooks: verified, de-duplicated, answered at once, handled by the worker.
+"""Greenhouse webhooks: verified, de-duplicated, answered at once, handled later.
 
 A delivery is checked against `GREENHOUSE_WEBHOOK_SECRET` (HMAC-SHA256 of the raw
 body, `Signature: sha256 <hex>`), then owed as one effect keyed by its
@@ -41,7 +41,7 @@ class Answer:
 
 
 def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
-    """Whether `Signature: sha256 <hex>` is the HMAC of the raw body, in constant time."""
+    """Whether `Signature: sha256 <hex>` is the HMAC of the raw body (constant time)."""
     if not header:
         return False
     algorithm, _, given = header.strip().partition(" ")

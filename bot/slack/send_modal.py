@@ -44,7 +44,8 @@ async def open_send_modal(
 ) -> None:
     """Open the loading modal first (the trigger lasts 3 s), then fill it in.
 
-    `who` is what was typed after `/karat send`; `choice_value` ("candidate:application")
+    `who` is what was typed after `/karat send`; `choice_value`
+    ("candidate:application")
     comes from a button that already knows the application.
     """
     meta = modal.metadata(k=secrets.token_urlsafe(16), ch=channel_id, ru=response_url)
@@ -72,7 +73,8 @@ async def open_send_modal(
             client,
             view,
             modal.message_view(
-                f":warning: {name} could not be reached, so the form cannot be filled in. "
+                f":warning: {name} could not be reached, so the form cannot be "
+                "filled in. "
                 "Try again in a few minutes.",
                 private_metadata=meta,
             ),
@@ -83,7 +85,8 @@ async def open_send_modal(
             client,
             view,
             modal.message_view(
-                "Karat offers no assessments for this key yet. Ask your Karat contact to "
+                "Karat offers no assessments for this key yet. Ask your Karat "
+                "contact to "
                 "set them up.",
                 private_metadata=meta,
             ),
@@ -122,7 +125,7 @@ async def _preselect(
             candidate_id, application_id = candidates.parse_choice_value(choice_value)
         except UserError as exc:
             return None, exc.message
-        who = f"{services.settings.GREENHOUSE_APP_URL}/people/{candidate_id}?application_id={application_id}"
+        who = services.settings.profile_url(candidate_id, application_id)
     if not who.strip():
         return None, None
     try:

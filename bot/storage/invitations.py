@@ -1,4 +1,4 @@
-"""Reading and writing invitations and their graders. Session first, options keyword-only."""
+"""Reading and writing invitations and graders; session first, options keyword-only."""
 
 from __future__ import annotations
 
@@ -167,7 +167,7 @@ async def stale_sending(session: AsyncSession, *, before: datetime) -> list[Invi
 
 async def count_by_status(session: AsyncSession) -> dict[str, int]:
     statement = select(Invitation.status, func.count()).group_by(Invitation.status)
-    return {status: count for status, count in (await session.exec(statement)).all()}
+    return dict((await session.exec(statement)).all())
 
 
 __all__ = [

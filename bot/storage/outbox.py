@@ -143,7 +143,7 @@ async def backlog(session: AsyncSession) -> dict[str, int]:
         .where(Effect.status != EffectStatus.DONE)
         .group_by(Effect.status)
     )
-    return {status: count for status, count in (await session.exec(statement)).all()}
+    return dict((await session.exec(statement)).all())
 
 
 async def next_due(session: AsyncSession) -> datetime | None:

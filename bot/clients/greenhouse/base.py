@@ -46,7 +46,7 @@ class HarvestClient(Protocol):
         ...
 
     async def find_user_by_email(self, email: str) -> User | None:
-        """GET: List Users, filtered by e-mail (primary or secondary); None if unknown."""
+        """GET: List Users by e-mail (primary or secondary); None if unknown."""
         ...
 
     async def add_note(
