@@ -132,6 +132,10 @@ class Sandbox:
         while time.monotonic() < deadline:
             if self._bot_server is not None and self._bot_server.started:
                 return
+            if not self._bot_thread.is_alive():
+                raise RuntimeError(
+                    "the bot stopped while starting; see the error above"
+                )
             time.sleep(0.02)
         raise RuntimeError("the bot did not start within 15 s")
 

@@ -10,7 +10,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import messages
 from bot.errors import UpstreamError, UserError
-from bot.services import candidates, stats
+from bot.services import access, candidates, stats
+from bot.services.access import AccessCache
 from bot.services.catalog import TestCatalog
 from bot.services.context import Services
 from bot.services.status import candidate_ids_for, overdue, status_phrase
@@ -106,8 +107,22 @@ async def stats_for(services: Services, job: str) -> dict[str, Any]:
     return messages.stats_reply(found, label=label)
 
 
+async def _refusal(services: Services, cache: AccessCache, user_id: str) -> str | None:
+    """Why this person may not use the command, or None when they may."""
+    try:
+        person = await access.member(services, cache, user_id)
+    except UpstreamError as exc:
+        logger.warning("access check failed user=%s error=%s", user_id, exc)
+        return (
+            "The bot could not check your Greenhouse account just now "
+            f"({exc.service} did not answer); try again in a minute."
+        )
+    return None if person.ok else access.refusal(services, person)
+
+
 def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
     """Attach `/karat` to the Bolt app."""
+    cache = AccessCache()
 
     @app.command("/karat")
     async def karat(
@@ -120,6 +135,8 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
         user_id = command.get("user_id", "")
         logger.info("command /karat %s user=%s", sub or "help", user_id)
         if sub == "send":
+            # The trigger lasts 3 s: open the modal first; the sender is checked
+            # while it loads (and again on submit).
             await ack()
             await open_send_modal(
                 services,
@@ -129,16 +146,19 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
                 who=rest,
                 channel_id=command.get("channel_id"),
                 response_url=command.get("response_url"),
+                refusal=_refusal(services, cache, user_id),
             )
-        elif sub == "status":
+        elif sub in ("status", "list", "stats"):
             await ack()
-            await respond(**await status_for(services, rest))
-        elif sub == "list":
-            await ack()
-            await respond(**await list_for(services, user_id))
-        elif sub == "stats":
-            await ack()
-            await respond(**await stats_for(services, rest))
+            refused = await _refusal(services, cache, user_id)
+            if refused is not None:
+                await respond(response_type="ephemeral", text=refused)
+            elif sub == "status":
+                await respond(**await status_for(services, rest))
+            elif sub == "list":
+                await respond(**await list_for(services, user_id))
+            else:
+                await respond(**await stats_for(services, rest))
         elif sub in ("health", "config"):
             from bot.slack import admin
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Awaitable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -41,6 +42,7 @@ async def open_send_modal(
     choice_value: str | None = None,
     channel_id: str | None = None,
     response_url: str | None = None,
+    refusal: Awaitable[str | None] | None = None,
 ) -> None:
     """Open the loading modal first (the trigger lasts 3 s), then fill it in.
 
@@ -54,8 +56,10 @@ async def open_send_modal(
     )
     view = opened["view"]
     try:
-        tests, (choice, notice) = await asyncio.gather(
-            catalog.tests(), _preselect(services, who, choice_value)
+        refused, tests, (choice, notice) = await asyncio.gather(
+            refusal if refusal is not None else _nobody(),
+            catalog.tests(),
+            _preselect(services, who, choice_value),
         )
     except AuthFailed:
         await _replace(
@@ -80,6 +84,9 @@ async def open_send_modal(
             ),
         )
         return
+    if refused:
+        await _replace(client, view, modal.message_view(refused, private_metadata=meta))
+        return
     if not tests:
         await _replace(
             client,
@@ -101,6 +108,10 @@ async def open_send_modal(
         notice=notice,
     )
     await _replace(client, view, form)
+
+
+async def _nobody() -> None:
+    return None
 
 
 async def _graders_for(services: Services, choice: CandidateChoice | None) -> list[str]:
@@ -130,7 +141,7 @@ async def _preselect(
         return None, None
     try:
         parsed = candidates.parse_who(who)
-        choices = await candidates.resolve(services.harvest, parsed)
+        choices = await candidates.resolve(services.harvest, parsed, db=services.db)
     except UserError as exc:
         return None, exc.message
     active = [c for c in choices if c.status == "active"]
@@ -168,7 +179,8 @@ async def search_options(services: Services, query: str) -> list[dict[str, Any]]
     try:
         who = candidates.parse_who(query[: candidates.MAX_QUERY])
         choices = await asyncio.wait_for(
-            candidates.resolve(services.harvest, who), OPTIONS_BUDGET_SECONDS
+            candidates.resolve(services.harvest, who, db=services.db),
+            OPTIONS_BUDGET_SECONDS,
         )
     except (UserError, UpstreamError, TimeoutError) as exc:
         logger.info("candidate search failed: %s", type(exc).__name__)

@@ -1,0 +1,59 @@
+"""Who may do what.
+
+Sending tests and reading their status is for people who map, by their Slack e-mail,
+to an active Greenhouse user; admin commands are for `ADMIN_SLACK_USER_IDS`; a grader
+sees results only for tests that name them (their DMs and Home tab). Answers are
+cached briefly so a burst of commands does not become a burst of Harvest calls.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from bot.services.context import Services
+from bot.services.people import MappedPerson, map_user
+
+CACHE_SECONDS = 300.0
+
+
+@dataclass
+class AccessCache:
+    ttl: float = CACHE_SECONDS
+    _seen: dict[str, tuple[float, MappedPerson]] = field(default_factory=dict)
+
+    def get(self, user_id: str) -> MappedPerson | None:
+        found = self._seen.get(user_id)
+        if found is None or time.monotonic() - found[0] > self.ttl:
+            return None
+        return found[1]
+
+    def put(self, user_id: str, person: MappedPerson) -> None:
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        self._seen[user_id] = (time.monotonic(), person)
+
+
+async def member(services: Services, cache: AccessCache, user_id: str) -> MappedPerson:
+    """The person behind a Slack user, mapped to Greenhouse (cached)."""
+    found = cache.get(user_id)
+    if found is None:
+        found = await map_user(services.slack, services.harvest, user_id)
+        if found.ok:
+            # Refusals are not cached: once an admin fixes the account, it works.
+            cache.put(user_id, found)
+    return found
+
+
+def admins_to_ask(services: Services) -> str:
+    ids = sorted(services.settings.admin_ids)
+    return ", ".join(f"<@{i}>" for i in ids[:5]) if ids else "your Greenhouse admin"
+
+
+def refusal(services: Services, person: MappedPerson) -> str:
+    """A polite refusal for someone without an active Greenhouse account."""
+    return (
+        "Karat tests can be sent and followed only by people with an active "
+        f"Greenhouse account that uses their Slack e-mail address ({person.problem}). "
+        f"Ask {admins_to_ask(services)} to add you in Greenhouse."
+    )

@@ -1,0 +1,60 @@
+"""Who may do what: members send and follow tests, graders grade, admins administer."""
+
+from __future__ import annotations
+
+from bot.blocks import ids
+from bot.sandbox.harness import Sandbox
+from bot.slack.actions import mark_graded
+from tests.e2e_support import open_form, status_text, submit, wait_until
+from tests.world import World
+
+REFUSAL = (
+    "Karat tests can be sent and followed only by people with an active Greenhouse "
+    "account that uses their Slack e-mail address"
+)
+
+
+def test_someone_without_a_greenhouse_account_cannot_see_status(sandbox: Sandbox):
+    text = status_text(sandbox, "maya.chen@mail.example", user="U0PAT")
+    assert text.startswith(REFUSAL)
+    assert "Pat Outsider has no Greenhouse account with their Slack e-mail" in text
+    assert "Ask <@U0RILEY> to add you in Greenhouse." in text
+
+
+def test_a_disabled_greenhouse_account_cannot_list_tests(sandbox: Sandbox):
+    before = len(sandbox.slack.responses)
+    sandbox.slash("U0DANA", "list")
+    posted = wait_until(lambda: sandbox.slack.responses, lambda r: len(r) > before)
+    assert "Dana Kim's Greenhouse account is disabled" in posted[-1].body["text"]
+
+
+def test_the_send_modal_refuses_an_outsider_and_offers_no_form(sandbox: Sandbox):
+    sandbox.slash("U0PAT", "send")
+    update = sandbox.slack.wait_for("views.update")[-1]
+    text = str(update.args["view"])
+    assert REFUSAL in text
+    assert ids.CANDIDATE_BLOCK not in text
+
+
+def test_a_submission_from_an_outsider_sends_nothing(sandbox: Sandbox):
+    view = open_form(sandbox)
+    answer = submit(sandbox, view, user="U0PAT")
+    errors = answer.json()["errors"]
+    assert "You need an active Greenhouse account" in errors[ids.CANDIDATE_BLOCK]
+    assert not sandbox.karat.requests_to("send_test")
+
+
+async def test_only_a_grader_of_the_test_can_mark_it_graded(world: World):
+    outcome = await world.send()
+    await world.karat.acomplete(outcome.invitation.karat_interview_id, notify=False)
+    world.clock.advance(minutes=61)  # the poll finds the result
+    await world.settle()
+    value = str(outcome.invitation.id)
+    refused = await mark_graded(world.services, "U0ANA", value)
+    assert refused == "Only the graders of this test can mark it as graded."
+    assert await mark_graded(world.services, "U0SAM", value) is None
+    again = await mark_graded(world.services, "U0LEE", value)
+    assert again == "Already graded by Sam Patel."
+    assert await mark_graded(world.services, "U0SAM", "not-a-number") == (
+        "That button is out of date; open the latest message from the bot."
+    )
