@@ -10,7 +10,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from bot.services import effects, follow_up
+from bot.services import effects, follow_up, sync
 from bot.services.context import Services
 from bot.storage import outbox
 
@@ -38,7 +38,15 @@ class Worker:
         if not force and clock - self._follow_up_at < self.follow_up_seconds:
             return 0
         self._follow_up_at = clock
-        return await follow_up.run(self.services)
+        done = await follow_up.run(self.services)
+        services = self.services
+        await sync.run_if_due(
+            services.db,
+            services.harvest,
+            every=timedelta(minutes=services.settings.SYNC_MINUTES),
+            clock=services.clock,
+        )
+        return done
 
     async def run_once(self) -> int:
         """Claim and run the effects due now; the number claimed."""

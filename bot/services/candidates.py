@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -10,6 +11,10 @@ from urllib.parse import parse_qs, urlparse
 from bot.clients.greenhouse.base import HarvestClient
 from bot.clients.greenhouse.models import Application, Candidate
 from bot.errors import NotFound, PermissionDenied, UserError
+from bot.storage import index
+from bot.storage.db import Database
+
+logger = logging.getLogger(__name__)
 
 MAX_QUERY = 200
 NAME_SCAN_LIMIT = 500
@@ -152,13 +157,19 @@ async def choices_for(
     return choices
 
 
-async def resolve(harvest: HarvestClient, who: Who) -> list[CandidateChoice]:
-    """Every candidate-application that `who` can mean; empty when none."""
+async def resolve(
+    harvest: HarvestClient, who: Who, *, db: Database | None = None
+) -> list[CandidateChoice]:
+    """Every candidate-application that `who` can mean; empty when none.
+
+    Names are searched in the local index when `db` is given; e-mail addresses, ids
+    and profile links are looked up in Harvest, which has them exactly.
+    """
     if who.kind == "email":
         found = [c async for c in harvest.list_candidates(email=who.text)]
         return [choice for c in found for choice in await choices_for(harvest, c)]
     if who.kind == "name":
-        return await search_by_name(harvest, who.text)
+        return await search_by_name(harvest, who.text, db=db)
     assert who.candidate_id is not None
     try:
         candidate = await harvest.get_candidate(who.candidate_id)
@@ -178,11 +189,47 @@ async def resolve(harvest: HarvestClient, who: Who) -> list[CandidateChoice]:
 
 
 async def search_by_name(
-    harvest: HarvestClient, query: str, *, limit: int = 100
+    harvest: HarvestClient,
+    query: str,
+    *,
+    limit: int = 100,
+    db: Database | None = None,
 ) -> list[CandidateChoice]:
-    """Candidates whose name starts with, or contains, what was typed."""
-    # TODO(#4): serve this from the local index; Harvest has no name search, so this
-    # reads only the most recent page of candidates.
+    """Candidates whose names or e-mail addresses match what was typed, best first.
+
+    Served from the local index (`karat-bot sync`): exact e-mail first, then names
+    starting with the query, then the rest. Harvest has no name search, so only an
+    empty index (or no database) falls back to scanning its newest candidates.
+    """
+    if db is not None:
+        async with db.session() as session:
+            if await index.has_candidates(session):
+                found = await index.search(session, query, limit=limit)
+                return [_indexed_choice(row) for row in found]
+        logger.info("candidate index is empty; run karat-bot sync. Asking Harvest")
+    return await _scan_harvest(harvest, query, limit=limit)
+
+
+def _indexed_choice(row: index.IndexedApplication) -> CandidateChoice:
+    first = (row.first_name or "").strip()
+    preferred = (row.preferred_name or "").strip()
+    shown = f"{first} ({preferred})" if preferred and preferred != first else first
+    name = " ".join(p for p in (shown, (row.last_name or "").strip()) if p)
+    return CandidateChoice(
+        candidate_id=row.candidate_id,
+        application_id=row.application_id,
+        name=name or f"candidate {row.candidate_id}",
+        job_name=row.job_name,
+        stage_name=row.stage_name,
+        status=row.status,
+        prospect=row.prospect,
+    )
+
+
+async def _scan_harvest(
+    harvest: HarvestClient, query: str, *, limit: int
+) -> list[CandidateChoice]:
+    # Without the index: only the most recent page of candidates is read.
     needle = fold(query.strip())
     if not needle:
         return []

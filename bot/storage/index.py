@@ -1,0 +1,350 @@
+"""Reading and writing the local index: batch upserts, the sync claim, the search.
+
+Writes are dialect upserts (`INSERT … ON CONFLICT DO UPDATE` on PostgreSQL and on
+SQLite), one statement per batch. The search runs in tiers, best first, each an
+ordered, limited range on a btree index: it stops as soon as it has enough rows, so
+the common case (someone typing the start of a name) never reads the whole table.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import SQLModel
+from sqlmodel import select as sqlmodel_select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.storage.index_models import (
+    IndexApplication,
+    IndexCandidate,
+    IndexCandidateTerm,
+    IndexJob,
+    SyncState,
+)
+
+CLAIM = "index"
+# Letters NFKD leaves whole but nobody types: "Søren" is searched as "soren".
+_PLAIN = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+_SPLIT = re.compile(r"[\s\-]+")
+
+
+def search_fold(text: str) -> str:
+    """Lower case, accents removed, spaces squeezed: how names are compared."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.translate(_PLAIN).split())
+
+
+def name_terms(*names: str | None) -> set[str]:
+    """The folded words of a candidate's names, with and without punctuation."""
+    terms: set[str] = set()
+    for name in names:
+        for word in _SPLIT.split(search_fold(name or "")):
+            bare = "".join(c for c in word if c.isalnum())
+            terms.update(t for t in (word, bare) if t)
+    return terms
+
+
+def _after(prefix: str) -> str:
+    """The smallest string greater than every string starting with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _prefix(column: Any, prefix: str) -> Any:
+    # A range, not LIKE: both databases serve it from a plain btree index.
+    return and_(column >= prefix, column < _after(prefix))
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+async def _run(session: AsyncSession, statement: Any, params: Any = None) -> Any:
+    """Execute on the session's connection (its transaction), as SQLAlchemy Core."""
+    connection = await session.connection()
+    return await connection.execute(statement, params)
+
+
+def _insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT, the one that knows ON CONFLICT."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+async def upsert(
+    session: AsyncSession, model: type[SQLModel], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert `rows`, or update the ones whose primary key is already there."""
+    if not rows:
+        return
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = _insert(session)(table)
+    keys = [c.name for c in table.primary_key.columns]
+    changed = {
+        name: statement.excluded[name] for name in rows[0] if name not in set(keys)
+    }
+    if changed:
+        statement = statement.on_conflict_do_update(index_elements=keys, set_=changed)
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    await _run(session, statement, list(rows))
+
+
+async def replace_terms(
+    session: AsyncSession, terms: dict[int, set[tuple[str, str]]]
+) -> None:
+    """Make each candidate's search terms exactly `terms[candidate_id]`."""
+    if not terms:
+        return
+    await _run(
+        session,
+        delete(IndexCandidateTerm).where(
+            IndexCandidateTerm.candidate_id.in_(list(terms))  # type: ignore[attr-defined]
+        ),
+    )
+    rows = [
+        {"kind": kind, "term": term, "candidate_id": cid}
+        for cid, pairs in terms.items()
+        for kind, term in pairs
+    ]
+    await upsert(session, IndexCandidateTerm, rows)
+
+
+async def drop_other_applications(
+    session: AsyncSession, kept: dict[int, list[int]]
+) -> None:
+    """Forget applications Harvest no longer lists for these candidates."""
+    if not kept:
+        return
+    wanted = [a for ids in kept.values() for a in ids]
+    await _run(
+        session,
+        delete(IndexApplication).where(
+            IndexApplication.candidate_id.in_(list(kept)),  # type: ignore[attr-defined]
+            IndexApplication.id.not_in(wanted),  # type: ignore[attr-defined]
+        ),
+    )
+
+
+# -- sync state and the claim ------------------------------------------------------
+
+
+async def sync_states(session: AsyncSession) -> dict[str, SyncState]:
+    """Every resource's sync state, by resource name."""
+    rows = await session.exec(sqlmodel_select(SyncState))
+    return {state.resource: state for state in rows}
+
+
+async def save_state(
+    session: AsyncSession, resource: str, *, now: datetime, **values: Any
+) -> None:
+    """Record how a resource's sync went (watermark, count, error)."""
+    await upsert(
+        session,
+        SyncState,
+        [{"resource": resource, "last_run_at": now, "last_count": 0, **values}],
+    )
+
+
+async def claim(
+    session: AsyncSession,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    not_since: datetime | None = None,
+) -> bool:
+    """Take the right to sync, unless someone holds it (or, with `not_since`, a run
+    started after that moment); a conditional update, so only one caller wins."""
+    table = SyncState.__table__  # type: ignore[attr-defined]
+    await _run(
+        session,
+        _insert(session)(table)
+        .values(resource=CLAIM, last_count=0)
+        .on_conflict_do_nothing(index_elements=["resource"]),
+    )
+    conditions = [
+        SyncState.resource == CLAIM,
+        or_(
+            SyncState.running_until.is_(None),  # type: ignore[union-attr]
+            SyncState.running_until < now,  # type: ignore[operator]
+        ),
+    ]
+    if not_since is not None:
+        conditions.append(
+            or_(
+                SyncState.last_run_at.is_(None),  # type: ignore[union-attr]
+                SyncState.last_run_at <= not_since,  # type: ignore[operator]
+            )
+        )
+    result = await _run(
+        session,
+        update(SyncState)
+        .where(*conditions)
+        .values(running_until=now + lease, running_by=owner[:80], last_run_at=now),
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def renew(
+    session: AsyncSession, *, owner: str, now: datetime, lease: timedelta
+) -> None:
+    """Hold the claim a while longer (a long sync renews it after every batch)."""
+    await _run(
+        session,
+        update(SyncState)
+        .where(SyncState.resource == CLAIM, SyncState.running_by == owner[:80])
+        .values(running_until=now + lease),
+    )
+
+
+async def release(session: AsyncSession, *, owner: str) -> None:
+    """Give the claim back."""
+    await _run(
+        session,
+        update(SyncState)
+        .where(SyncState.resource == CLAIM, SyncState.running_by == owner[:80])
+        .values(running_until=None, running_by=None),
+    )
+
+
+# -- searching -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexedApplication:
+    """One application of a found candidate, with what the picker shows."""
+
+    candidate_id: int
+    application_id: int
+    first_name: str | None
+    last_name: str | None
+    preferred_name: str | None
+    job_name: str | None
+    stage_name: str | None
+    status: str
+    prospect: bool
+
+
+async def has_candidates(session: AsyncSession) -> bool:
+    """Whether the index holds any candidate at all."""
+    found = await _run(session, select(IndexCandidate.id).limit(1))
+    return found.first() is not None
+
+
+def _ids_with(kind: str, prefix: str) -> Any:
+    term = IndexCandidateTerm
+    return select(term.candidate_id).where(
+        term.kind == kind, _prefix(term.term, prefix)
+    )
+
+
+def _tiers(q: str) -> list[Any]:
+    """Conditions on `index_candidate`, best matches first."""
+    c, words = IndexCandidate, q.split()
+    tiers: list[Any] = []
+    if "@" in q:
+        exact = select(IndexCandidateTerm.candidate_id).where(
+            IndexCandidateTerm.kind == "email", IndexCandidateTerm.term == q
+        )
+        tiers.append(c.id.in_(exact))  # type: ignore[attr-defined]
+    tiers.append(_prefix(c.name_fold, q))
+    tiers.append(_prefix(c.preferred_fold, q))
+    # Every word typed starts some word of the names: "alv jos" finds José Álvarez.
+    tiers.append(
+        and_(*(c.id.in_(_ids_with("name", w)) for w in words))  # type: ignore[attr-defined]
+    )
+    tiers.append(c.id.in_(_ids_with("email", q.replace(" ", ""))))  # type: ignore[attr-defined]
+    if len(q) >= 3:
+        # The rest: a scan, reached only when the prefix tiers found too few.
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+        tiers.append(
+            or_(
+                c.name_fold.like(pattern + "%", escape="\\"),  # type: ignore[attr-defined]
+                c.preferred_fold.like(pattern + "%", escape="\\"),  # type: ignore[union-attr]
+            )
+        )
+    return tiers
+
+
+async def search(
+    session: AsyncSession, query: str, *, limit: int = 100
+) -> list[IndexedApplication]:
+    """Applications of the candidates matching `query`, best matches first."""
+    q = search_fold(query)
+    if not q:
+        return []
+    found: list[int] = []
+    seen: set[int] = set()
+    for condition in _tiers(q):
+        rows = await _run(
+            session,
+            select(IndexCandidate.id)
+            .where(condition)
+            .order_by(IndexCandidate.name_fold, IndexCandidate.id)
+            .limit(limit + len(found)),
+        )
+        for (cid,) in rows:
+            if cid not in seen:
+                seen.add(cid)
+                found.append(cid)
+        if len(found) >= limit:
+            break
+    return (await applications_of(session, found[:limit]))[:limit]
+
+
+async def applications_of(
+    session: AsyncSession, candidate_ids: Iterable[int]
+) -> list[IndexedApplication]:
+    """The applications of these candidates, in the order the ids were given."""
+    order = {cid: n for n, cid in enumerate(candidate_ids)}
+    if not order:
+        return []
+    c, a, j = IndexCandidate, IndexApplication, IndexJob
+    rows = await _run(
+        session,
+        select(
+            c.id,
+            a.id,
+            c.first_name,
+            c.last_name,
+            c.preferred_name,
+            j.name,
+            a.stage_name,
+            a.status,
+            a.prospect,
+        )
+        .join(a, a.candidate_id == c.id)
+        .outerjoin(j, j.id == a.job_id)
+        .where(c.id.in_(list(order))),  # type: ignore[attr-defined]
+    )
+    found = [IndexedApplication(*row) for row in rows]
+    found.sort(
+        key=lambda r: (
+            order[r.candidate_id],
+            r.status != "active",
+            r.prospect,
+            r.application_id,
+        )
+    )
+    return found
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    """How many rows each index table holds (for reports)."""
+    from bot.storage.index_models import INDEX_TABLES
+
+    result = {}
+    for model in INDEX_TABLES:
+        table = model.__table__  # type: ignore[attr-defined]
+        total = await _run(session, select(func.count()).select_from(table))
+        result[table.name] = int(total.scalar_one())
+    return result
