@@ -158,6 +158,7 @@ def _serve(settings: Settings, *, host: str, port: int, worker: bool) -> int:
 
 
 def _worker(settings: Settings) -> int:
+    from bot.storage.db import WorkerLockTaken
     from bot.wiring import build_services
     from bot.worker import Worker
 
@@ -172,7 +173,11 @@ def _worker(settings: Settings) -> int:
         finally:
             await services.aclose()
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except WorkerLockTaken as exc:
+        print(f"karat-bot: {exc}.", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 

@@ -20,7 +20,7 @@ from bot.services.context import Services
 from bot.settings import Settings
 from bot.slack.app import build_bolt_app, build_slack_client
 from bot.slack.messenger import SlackMessenger
-from bot.storage.db import Database
+from bot.storage.db import Database, WorkerLockTaken
 from bot.web import build_web_app
 from bot.worker import Worker
 
@@ -57,7 +57,7 @@ def build_asgi(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
         task = (
-            asyncio.create_task(Worker(services).run_forever(stop))
+            asyncio.create_task(_in_process_worker(services, stop))
             if run_worker
             else None
         )
@@ -70,6 +70,14 @@ def build_asgi(
             await services.aclose()
 
     return build_web_app(services, handler, lifespan=lifespan)
+
+
+async def _in_process_worker(services: Services, stop: asyncio.Event) -> None:
+    try:
+        await Worker(services).run_forever(stop)
+    except WorkerLockTaken as exc:
+        # The web process still serves; the worker that holds the lock does the work.
+        logger.warning("no worker in this process: %s", exc)
 
 
 class _Server(uvicorn.Server):

@@ -13,6 +13,7 @@ from datetime import timedelta
 from bot.services import effects, follow_up, sync
 from bot.services.context import Services
 from bot.storage import outbox
+from bot.storage.db import WorkerLock
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,18 @@ class Worker:
         return total
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        """Work until `stop` is set; a failing round is logged and tried again."""
+        """Work until `stop` is set; a failing round is logged and tried again.
+
+        Raises `WorkerLockTaken` on SQLite when another worker holds the database.
+        """
+        lock = WorkerLock(self.services.db.url)
+        lock.acquire()
+        try:
+            await self._loop(stop)
+        finally:
+            lock.release()
+
+    async def _loop(self, stop: asyncio.Event) -> None:
         logger.info("worker started")
         while not stop.is_set():
             try:

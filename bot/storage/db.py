@@ -99,3 +99,46 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class WorkerLockTaken(RuntimeError):
+    """Another worker already runs on this SQLite database."""
+
+
+class WorkerLock:
+    """On SQLite, at most one worker per database file (an OS file lock).
+
+    SQLite has one writer at a time and no `SKIP LOCKED`, so two workers would only
+    queue behind each other's locks; PostgreSQL needs no such lock. The OS drops the
+    lock when the process ends, however it ends.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.path: str | None = None
+        if is_sqlite(url):
+            database = make_url(url).database
+            if database and database != ":memory:":
+                self.path = f"{database}.worker-lock"
+        self._file: Any = None
+
+    def acquire(self) -> None:
+        if self.path is None:
+            return
+        import fcntl
+
+        handle = open(self.path, "a+")  # noqa: SIM115 - held until release()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise WorkerLockTaken(
+                f"another worker already runs on this SQLite database ({self.path}); "
+                "SQLite takes one worker: stop the other one, or use PostgreSQL to "
+                "run several"
+            ) from None
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
