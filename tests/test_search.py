@@ -1,0 +1,187 @@
+"""Finding the candidate fast: the picker's search, served from the local index."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
+from harvest_support import (  # noqa: F401 - fixtures are used by their names
+    FakeClock,
+    clock_fixture,
+    harvest_fixture,
+    harvest_slot_fixture,
+    server_fixture,
+    standin_fixture,
+)
+
+from bot.clients.greenhouse.common import HarvestBase
+from bot.clients.greenhouse.models import Candidate, Job
+from bot.services import sync
+from bot.services.candidates import search_by_name
+from bot.services.context import Services
+from bot.slack.send_modal import search_options
+from bot.storage import index
+from bot.storage.db import Database
+
+BACKEND = Job(id=7, name="Backend Engineer", status="open")
+
+
+@pytest.fixture(name="db")
+async def db_fixture(database_url: str) -> AsyncIterator[Database]:
+    db = Database(database_url)
+    yield db
+    await db.dispose()
+
+
+def person(
+    cid: int,
+    first: str,
+    last: str,
+    *emails: str,
+    preferred: str | None = None,
+    stage: str = "Karat",
+    job: Job = BACKEND,
+    apps: int = 1,
+) -> Candidate:
+    return Candidate.model_validate(
+        {
+            "id": cid,
+            "first_name": first,
+            "last_name": last,
+            "preferred_name": preferred,
+            "email_addresses": [{"value": e, "type": "personal"} for e in emails],
+            "applications": [
+                {
+                    "id": cid * 10 + n,
+                    "candidate_id": cid,
+                    "jobs": [{"id": job.id, "name": job.name}],
+                    "current_stage": {"id": 5, "name": stage},
+                    "status": "active",
+                }
+                for n in range(apps)
+            ],
+        }
+    )
+
+
+async def load(db: Database, *people: Candidate, jobs: tuple[Job, ...] = ()) -> None:
+    async with db.session() as session:
+        await sync.WRITERS["jobs"](session, [BACKEND, *jobs])
+        await sync.WRITERS["candidates"](session, list(people))
+
+
+async def names(db: Database, query: str, **kw: Any) -> list[str]:
+    choices = await search_by_name(cast(Any, None), query, db=db, **kw)
+    return [c.name for c in choices]
+
+
+async def test_exact_email_comes_before_a_longer_address(db: Database) -> None:
+    await load(
+        db,
+        person(1, "Carl", "Long", "ana@ex.com.au"),
+        person(2, "Bob", "Exact", "ana@ex.com"),
+    )
+    assert await names(db, "ana@ex.com") == ["Bob Exact", "Carl Long"]
+    assert await names(db, "ANA@EX.COM") == ["Bob Exact", "Carl Long"]
+
+
+async def test_name_prefix_comes_before_the_rest(db: Database) -> None:
+    await load(
+        db,
+        person(1, "Joana", "Ruiz", "jr@mail.example"),
+        person(2, "Bob", "Brown", "ana.b@mail.example"),
+        person(3, "Anabel", "Jones", "aj@mail.example"),
+        person(4, "Ana", "Smith", "as@mail.example"),
+        person(5, "Zoë", "Anand", "za@mail.example"),
+        person(6, "Peter", "Pan", "pp@mail.example"),
+    )
+    found = await names(db, "ana")
+    # Full-name prefix, then a later word's prefix, then e-mail, then inside a name.
+    assert found == [
+        "Ana Smith",
+        "Anabel Jones",
+        "Zoë Anand",
+        "Bob Brown",
+        "Joana Ruiz",
+    ]
+
+
+async def test_accents_and_case_do_not_matter(db: Database) -> None:
+    await load(
+        db,
+        person(1, "José", "Álvarez", "jose@mail.example"),
+        person(2, "Søren", "Łukaszewicz", "s@mail.example"),
+    )
+    for query in ("jose", "JOSE", "José", "alvarez", "Álv", "jose alv", "alv jos"):
+        assert await names(db, query) == ["José Álvarez"], query
+    assert await names(db, "soren luk") == ["Søren Łukaszewicz"]
+
+
+async def test_preferred_name_finds_and_shows_the_candidate(db: Database) -> None:
+    await load(db, person(1, "Robert", "Tables", "rt@mail.example", preferred="Bobby"))
+    choices = await search_by_name(cast(Any, None), "bobby tab", db=db)
+    assert [c.label for c in choices] == [
+        "Robert (Bobby) Tables — Backend Engineer (Karat)"
+    ]
+    assert await names(db, "robert") == ["Robert (Bobby) Tables"]
+
+
+async def test_every_application_is_an_option_and_there_are_at_most_100(
+    db: Database,
+) -> None:
+    crowd = [person(i, "María", f"Núñez {i:03d}", apps=2) for i in range(1, 80)]
+    await load(db, *crowd)
+
+    choices = await search_by_name(cast(Any, None), "maria", db=db)
+
+    assert len(choices) == 100
+    assert choices[0].name == "María Núñez 001"
+    assert {c.application_id for c in choices[:2]} == {10, 11}
+
+
+async def test_option_text_fits_slack_and_keeps_the_value(db: Database) -> None:
+    long_job = Job(id=8, name="Principal Distributed Systems Engineer, Payments " * 2)
+    await load(
+        db,
+        person(
+            1,
+            "Maximiliano Alejandro",
+            "de la Santísima Trinidad",
+            "max@mail.example",
+            job=long_job,
+        ),
+        jobs=(long_job,),
+    )
+    services = cast(Services, SimpleNamespace(harvest=None, db=db))
+
+    options = await search_options(services, "maxi")
+
+    assert len(options) == 1
+    assert len(options[0]["text"]["text"]) <= 75
+    assert options[0]["value"] == "1:10"
+
+
+async def test_an_empty_index_falls_back_to_harvest_and_says_so(
+    harvest: HarvestBase, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="bot.services.candidates"):
+        choices = await search_by_name(harvest, "ana", db=db)
+    assert choices, "the stand-in's cast has an Ana"
+    assert "index is empty" in caplog.text
+
+
+async def test_the_search_never_calls_harvest_once_the_index_is_filled(
+    harvest: HarvestBase, db: Database, standin: Any
+) -> None:
+    await load(db, person(1, "Ana", "Smith", "as@mail.example"))
+    standin.requests.clear()
+    assert [c.name for c in await search_by_name(harvest, "an", db=db)] == ["Ana Smith"]
+    assert standin.requests == []
+
+
+async def test_search_folds_names_like_the_sync_does() -> None:
+    assert index.search_fold("  José   ÁLVAREZ ") == "jose alvarez"
+    assert index.name_terms("O'Brien-Smith") >= {"o'brien", "obrien", "smith"}
