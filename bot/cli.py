@@ -66,10 +66,14 @@ def _parser() -> argparse.ArgumentParser:
         help="create or upgrade the database schema",
         description="Create or upgrade the database schema (Alembic).",
     )
-    commands.add_parser(
+    sync = commands.add_parser(
         "sync",
         help="pull jobs, stages, users and candidates from Greenhouse",
-        description="Pull jobs, stages, users and candidates into the local index.",
+        description="Pull jobs, stages, users and candidates into the local index: "
+        "everything the first time, then what changed since the last run.",
+    )
+    sync.add_argument(
+        "--full", action="store_true", help="read everything again, not just changes"
     )
     return parser
 
@@ -107,8 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.health_cli import run_health_command
 
             return run_health_command(settings, as_json=args.json, smoke=args.smoke)
-        if args.command in ("health", "sync"):
-            # TODO(#6): the health check; TODO(#3): the local index sync.
+        if args.command == "sync":
+            from bot.sync_cli import run_sync_command
+
+            return run_sync_command(settings, full=args.full)
+        if args.command == "health":
+            # TODO(#6): the health check.
             print(
                 f"karat-bot {args.command} is not available in this version yet.",
                 file=sys.stderr,

@@ -191,6 +191,8 @@ class IndexSync:
             if self.progress:
                 self.progress.update(resource, count, self.totals(resource))
 
+        if self.progress:
+            self.progress.update(resource, 0, None)  # the clock starts now
         await _pipeline(records, write, size=self.batch)
         return count
 
