@@ -71,7 +71,7 @@ class TerminalProgress:
         if resource != self._resource:
             self._resource, self._began = resource, self.clock()
             self._shown = float("-inf")
-        if self.clock() - self._shown < self.every:
+        if count == 0 or self.clock() - self._shown < self.every:
             return
         self._shown = self.clock()
         self._write(self.line(resource, count, total), final=False)
