@@ -186,16 +186,12 @@ class Settings(BaseSettings):
     @field_validator("SLACK_BOT_TOKEN")
     @classmethod
     def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith("xoxb-"):
-            raise ValueError("must start with xoxb-")
-        return value
+        return _token_shape(value, "xoxb-")
 
     @field_validator("SLACK_APP_TOKEN")
     @classmethod
     def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith("xapp-"):
-            raise ValueError("must start with xapp-")
-        return value
+        return _token_shape(value, "xapp-")
 
     @field_validator(
         "SLACK_SIGNING_SECRET",
@@ -311,6 +307,18 @@ class Settings(BaseSettings):
         if problems:
             raise ConfigError(problems[0], problems=problems)
         return self
+
+
+def _token_shape(value: SecretStr | None, prefix: str) -> SecretStr | None:
+    if value is None:
+        return None
+    text = value.get_secret_value().strip()
+    if not text.startswith(prefix):
+        raise ValueError(f"must start with {prefix}")
+    rest = text.removeprefix(prefix)
+    if len(rest) < 8 or "…" in rest or "..." in rest or _PLACEHOLDERS.match(rest):
+        raise ValueError("holds a placeholder, not a real token")
+    return value
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -18,3 +18,14 @@ def plain(value: object, *, limit: int = 300) -> str:
 def format_score(score: float) -> str:
     """87.0 -> "87", 87.5 -> "87.5"."""
     return f"{score:g}"
+
+
+def metadata_lines(metadata: dict[str, object] | None) -> list[tuple[str, str]]:
+    """Karat's metadata as (name, value) text pairs; empty values are left out."""
+    lines = []
+    for name, value in (metadata or {}).items():
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        shown = format_score(value) if isinstance(value, float) else plain(value)
+        lines.append((plain(name, limit=60), shown))
+    return lines

@@ -7,8 +7,11 @@ next one is due or until a request in this process says new work is waiting.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Coroutine
 from datetime import timedelta
+from typing import Any
 
 from bot.services import effects, follow_up, sync
 from bot.services.context import Services
@@ -89,16 +92,39 @@ class Worker:
     async def _loop(self, stop: asyncio.Event) -> None:
         logger.info("worker started")
         while not stop.is_set():
-            try:
-                await self.follow_up()
-                worked = await self.run_once()
-            except Exception:
-                logger.exception("worker round failed")
-                worked = 0
+            worked = await self._until_stopped(self._round(), stop)
             if worked:
                 continue
             await self._idle(stop)
         logger.info("worker stopped")
+
+    async def _round(self) -> int:
+        try:
+            await self.follow_up()
+            return await self.run_once()
+        except Exception:
+            logger.exception("worker round failed")
+            return 0
+
+    @staticmethod
+    async def _until_stopped(
+        work: Coroutine[Any, Any, int], stop: asyncio.Event
+    ) -> int:
+        """Run one round, abandoning it when asked to stop (a long sync, say).
+
+        Abandoned effects keep their lease and are taken up again once it runs out;
+        their handlers check whether the first try landed.
+        """
+        task = asyncio.ensure_future(work)
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            return 0
+        return task.result()
 
     async def _idle(self, stop: asyncio.Event) -> None:
         services = self.services

@@ -21,7 +21,7 @@ from bot.blocks.text import cut, escape
 from bot.settings import Settings
 from bot.storage.models import Grader, Invitation, InvitationStatus
 from bot.timefmt import ago
-from bot.wording import format_score, plain
+from bot.wording import format_score, metadata_lines
 
 METADATA_LINES = 8
 
@@ -61,11 +61,9 @@ def result_facts(invitation: Invitation) -> str:
     ]
     if invitation.score is not None:
         lines.append(f"*Score:* {format_score(invitation.score)}")
-    metadata = list((invitation.result_metadata or {}).items())
+    metadata = metadata_lines(invitation.result_metadata)
     for name, value in metadata[:METADATA_LINES]:
-        lines.append(
-            f"• {escape(plain(name, limit=60))}: {escape(plain(value, limit=200))}"
-        )
+        lines.append(f"• {escape(name)}: {escape(value)}")
     if len(metadata) > METADATA_LINES:
         lines.append(f"• …and {len(metadata) - METADATA_LINES} more in the report")
     return cut("\n".join(lines), 3000)

@@ -7,7 +7,7 @@ Harvest client looks for it before retrying a write whose outcome it did not see
 from __future__ import annotations
 
 from bot.storage.models import Grader, Invitation
-from bot.wording import format_score, plain
+from bot.wording import format_score, metadata_lines
 
 
 def names(graders: list[Grader]) -> str:
@@ -33,8 +33,8 @@ def result_note(invitation: Invitation, graders: list[Grader], *, key: str) -> s
         lines.append(f"Score: {format_score(invitation.score)}")
     if invitation.profile_url:
         lines.append(f"Report: {invitation.profile_url}")
-    for name, value in (invitation.result_metadata or {}).items():
-        lines.append(f"{plain(name, limit=60)}: {plain(value)}")
+    for name, value in metadata_lines(invitation.result_metadata):
+        lines.append(f"{name}: {value}")
     lines.append(f"To be graded by {names(graders)}.")
     lines.append(marker(key))
     return "\n".join(lines)
