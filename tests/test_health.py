@@ -265,7 +265,11 @@ async def test_missing_scopes_and_a_wrong_token_fail_the_slack_checks(
     assert checks["Slack scopes"].status is Status.FAIL
     assert "users:read" in checks["Slack scopes"].detail
     assert "reinstall" in (checks["Slack scopes"].fix or "")
-    wrong = by_name(await health_world.run("v1", SLACK_BOT_TOKEN="xoxb-wrong"))
+    wrong = by_name(
+        await health_world.run(
+            "v1", SLACK_BOT_TOKEN="xoxb-1111111111-2222222222-Zz9Yy8Xx7Ww6"
+        )
+    )
     assert wrong["Slack bot token"].status is Status.FAIL
     assert "invalid_auth" in wrong["Slack bot token"].detail
     assert "Reinstall the Slack app" in (wrong["Slack bot token"].fix or "")
