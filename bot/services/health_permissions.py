@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.clients.greenhouse.base import HarvestClient
 from bot.clients.greenhouse.models import Application, Candidate, User
 from bot.clients.greenhouse.permissions import PERMISSIONS
 from bot.clients.greenhouse.probe import NoteProbe, probe_add_note
 from bot.errors import AuthFailed, NotFound, PermissionDenied, UpstreamError
+from bot.services.listings import first
 from bot.settings import Settings
-
-T = TypeVar("T")
 
 
 class Skip(Exception):
@@ -41,14 +39,6 @@ class Outcome:
     def answered(self) -> bool:
         """True when Greenhouse let the call through (whatever it found)."""
         return self.error is None and self.skipped is None
-
-
-async def first(listing: AsyncIterator[T]) -> T | None:
-    """The first record of a listing; the rest is never fetched."""
-    async with aclosing(listing) as records:  # type: ignore[type-var]
-        async for record in records:
-            return record
-    return None
 
 
 def _read(kind: str, record: Any) -> str:
@@ -132,8 +122,8 @@ class Prober:
                 "no application to read (set GREENHOUSE_TEST_APPLICATION_ID, or "
                 "grant `GET: List Candidates`)"
             )
-        app = await first(self.harvest.list_applications(candidate_id=listed.id))
-        return Outcome(_read("application", app), app)
+        found = await first(self.harvest.list_applications(candidate_id=listed.id))
+        return Outcome(_read("application", found), found)
 
     async def _candidate(self) -> Outcome:
         candidate = await self.harvest.get_candidate(await self.candidate_id())

@@ -8,7 +8,6 @@ applications of the first `JOB_SCAN` jobs with a Karat stage.
 from __future__ import annotations
 
 import asyncio
-from contextlib import aclosing
 
 from bot.clients.greenhouse.base import HarvestClient
 from bot.clients.greenhouse.models import Application, Candidate, Job
@@ -16,6 +15,7 @@ from bot.errors import NotFound, UpstreamError
 from bot.services import team_config
 from bot.services.health_model import Check, HealthContext, Item, passed, warned
 from bot.services.karat_stages import InterviewPlans
+from bot.services.listings import closing
 from bot.services.recruiter import WHERE, recruiter_for
 from bot.settings import RecruiterSource
 
@@ -106,17 +106,17 @@ async def _sample(
     found: list[tuple[Application, Candidate | None]] = []
     if harvest.version == "v1":
         # v1 candidates carry their applications: one page finds a sample.
-        async with aclosing(harvest.list_candidates()) as listing:
+        async with closing(harvest.list_candidates()) as candidates:
             scanned = 0
-            async for candidate in listing:
+            async for candidate in candidates:
                 scanned += 1
                 found += [(a, candidate) for a in candidate.applications if wanted(a)]
                 if len(found) >= SAMPLE or scanned >= CANDIDATE_SCAN:
                     break
         return found[:SAMPLE]
     for job in plans.with_karat[:JOB_SCAN]:
-        async with aclosing(harvest.list_applications(job_id=job.id)) as listing:
-            async for application in listing:
+        async with closing(harvest.list_applications(job_id=job.id)) as applications:
+            async for application in applications:
                 if wanted(application):
                     found.append((application, None))
                 if len(found) >= SAMPLE:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from contextlib import aclosing
 from dataclasses import dataclass
 
 from bot.clients.greenhouse.base import HarvestClient
 from bot.clients.greenhouse.models import Job, JobStage
 from bot.errors import AuthFailed, PermissionDenied
+from bot.services.listings import closing
 from bot.settings import Settings
 
 # Reading one job's plan at a time is the fallback; keep a few in flight.
@@ -83,13 +83,13 @@ def plan_url(settings: Settings, job_id: int) -> str:
 
 async def interview_plans(harvest: HarvestClient, settings: Settings) -> InterviewPlans:
     """Open jobs and their Karat stages, read with as few calls as Harvest allows."""
-    async with aclosing(harvest.list_jobs(status="open")) as listing:
+    async with closing(harvest.list_jobs(status="open")) as listing:
         jobs = [job async for job in listing]
     wanted = {job.id for job in jobs}
     by_job: dict[int, list[JobStage]] = defaultdict(list)
     try:
         # One listing of every stage costs a few pages instead of a call per job.
-        async with aclosing(harvest.list_job_stages()) as stages:
+        async with closing(harvest.list_job_stages()) as stages:
             async for stage in stages:
                 if stage.job_id in wanted:
                     by_job[stage.job_id].append(stage)

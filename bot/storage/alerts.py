@@ -64,13 +64,13 @@ async def record(
         except IntegrityError:
             pass  # another process recorded it first; count ours below
     await session.exec(
-        update(AdminAlert)  # type: ignore[call-overload]
+        update(AdminAlert)
         .where(col(AdminAlert.key) == key)
         .where(col(AdminAlert.last_at) < at - rearm_after)
         .values(count=0, posted_at=None, first_at=at)
     )
     await session.exec(
-        update(AdminAlert)  # type: ignore[call-overload]
+        update(AdminAlert)
         .where(col(AdminAlert.key) == key)
         .values(count=AdminAlert.count + 1, last_detail=detail[:1000], last_at=at)
     )
@@ -81,7 +81,7 @@ async def claim(
 ) -> bool:
     """True for the one caller that may post `key` now (counted enough, not posted)."""
     result = await session.exec(
-        update(AdminAlert)  # type: ignore[call-overload]
+        update(AdminAlert)
         .where(col(AdminAlert.key) == key)
         .where(col(AdminAlert.posted_at).is_(None))
         .where(col(AdminAlert.count) >= threshold)
@@ -93,9 +93,7 @@ async def claim(
 async def unclaim(session: AsyncSession, key: str) -> None:
     """The post failed: let a later occurrence try again."""
     await session.exec(
-        update(AdminAlert)  # type: ignore[call-overload]
-        .where(col(AdminAlert.key) == key)
-        .values(posted_at=None)
+        update(AdminAlert).where(col(AdminAlert.key) == key).values(posted_at=None)
     )
 
 
