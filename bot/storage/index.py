@@ -110,12 +110,16 @@ async def replace_terms(
             IndexCandidateTerm.candidate_id.in_(list(terms))  # type: ignore[attr-defined]
         ),
     )
-    rows = [
-        {"kind": kind, "term": term, "candidate_id": cid}
-        for cid, pairs in terms.items()
-        for kind, term in pairs
-    ]
-    await upsert(session, IndexCandidateTerm, rows)
+    rows = [(kind, term, cid) for cid, pairs in terms.items() for kind, term in pairs]
+    # Plain strings and ints need no type processing: hand them to the driver as
+    # they are, which is several times faster for the thousands of terms a page has.
+    connection = await session.connection()
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    await connection.exec_driver_sql(
+        "INSERT INTO index_candidate_term (kind, term, candidate_id) "
+        f"VALUES ({mark}, {mark}, {mark}) ON CONFLICT DO NOTHING",
+        rows,
+    )
 
 
 async def drop_other_applications(
