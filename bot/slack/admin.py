@@ -40,7 +40,7 @@ def is_admin(services: Services, user_id: str) -> bool:
     return user_id in services.settings.admin_ids
 
 
-async def command(
+async def handle(
     sub: str,
     services: Services,
     catalog: TestCatalog,

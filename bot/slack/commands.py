@@ -162,7 +162,7 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
         elif sub in ("health", "config"):
             from bot.slack import admin
 
-            await admin.command(
+            await admin.handle(
                 sub,
                 services,
                 catalog,
