@@ -50,7 +50,15 @@ def build_web_app(
         if body is None:
             return JSONResponse({"error": "request body too large"}, status_code=413)
         request._body = body  # Bolt reads the raw body again to check the signature
-        return await slack_handler.handle(request)
+        if not request.headers.get("x-slack-request-timestamp", "").isdigit():
+            # slack_sdk's verifier raises on a stamp that is not a number: refuse here.
+            return JSONResponse({"error": "invalid request"}, status_code=401)
+        try:
+            return await slack_handler.handle(request)
+        except (ValueError, AttributeError):
+            # Bolt parses before it verifies, and raises on bytes that are not UTF-8
+            # or a payload= that is not a JSON object; listener errors never get here.
+            return JSONResponse({"error": "malformed request body"}, status_code=400)
 
     async def karat_callback(request: Request) -> Response:
         token = request.path_params["token"]
