@@ -39,7 +39,11 @@ _SPLIT = re.compile(r"[\s\-]+")
 
 def search_fold(text: str) -> str:
     """Lower case, accents removed, spaces squeezed: how names are compared."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    lowered = (text or "").casefold()
+    if lowered.isascii():
+        # Most e-mail addresses and many names: nothing to decompose.
+        return " ".join(lowered.split())
+    decomposed = unicodedata.normalize("NFKD", lowered)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.translate(_PLAIN).split())
 
