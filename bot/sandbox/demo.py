@@ -7,13 +7,13 @@ through real HTTP; the demo exits non-zero if any step did not do what it should
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 from bot.blocks import ids
+from bot.logs import setup_logging
 from bot.sandbox.harness import Sandbox
 
 RECRUITER, GRADERS = "U0ANA", ["U0SAM", "U0LEE"]
@@ -266,7 +266,7 @@ def _quote(text: str) -> str:
 
 def run_demo(out: Callable[[str], None] = print) -> int:
     """Play the story; 0 when every step did what it should."""
-    logging.basicConfig(level=logging.WARNING)
+    setup_logging(level="WARNING")  # scrubbed like serve: tokens, e-mails
     started = time.perf_counter()
     out("karat-bot demo: Slack, Greenhouse (Harvest v3) and Karat are local stand-ins.")
     try:
