@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +25,7 @@ class Worker:
         self,
         services: Services,
         *,
-        batch: int = 20,
+        batch: int = 50,
         idle_seconds: float = 5.0,
         follow_up_seconds: float = 30.0,
     ) -> None:
@@ -91,40 +90,77 @@ class Worker:
 
     async def _loop(self, stop: asyncio.Event) -> None:
         logger.info("worker started")
-        while not stop.is_set():
-            worked = await self._until_stopped(self._round(), stop)
-            if worked:
-                continue
-            await self._idle(stop)
+        loops = [
+            asyncio.create_task(self._effects_loop(stop)),
+            asyncio.create_task(self._periodic_loop(stop)),
+        ]
+        try:
+            await stop.wait()
+        finally:
+            for loop in loops:
+                loop.cancel()
+            for loop in loops:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await loop
         logger.info("worker stopped")
 
-    async def _round(self) -> int:
-        try:
-            await self.follow_up()
-            return await self.run_once()
-        except Exception:
-            logger.exception("worker round failed")
-            return 0
+    async def _periodic_loop(self, stop: asyncio.Event) -> None:
+        """Follow-up and sync, apart from the effects so a long sync delays no DM."""
+        while not stop.is_set():
+            try:
+                await self.follow_up()
+            except Exception:
+                logger.exception("worker follow-up failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.follow_up_seconds)
 
-    @staticmethod
-    async def _until_stopped(
-        work: Coroutine[Any, Any, int], stop: asyncio.Event
-    ) -> int:
-        """Run one round, abandoning it when asked to stop (a long sync, say).
+    async def _effects_loop(self, stop: asyncio.Event) -> None:
+        """Keep up to `batch` effects in flight; claim more as soon as any finishes.
 
-        Abandoned effects keep their lease and are taken up again once it runs out;
-        their handlers check whether the first try landed.
+        Effects still running when the worker stops are cancelled: they keep their
+        lease and are taken up again once it runs out, by a handler that first
+        checks whether the earlier try landed.
         """
-        task = asyncio.ensure_future(work)
-        stopping = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            return 0
-        return task.result()
+        services = self.services
+        running: set[asyncio.Task[bool]] = set()
+        try:
+            while not stop.is_set():
+                free = self.batch - len(running)
+                claimed = await self._claim(free) if free > 0 else []
+                for effect in claimed:
+                    running.add(asyncio.create_task(effects.run(services, effect)))
+                if running:
+                    services.wakeup.clear()
+                    wakeup = asyncio.ensure_future(services.wakeup.wait())
+                    await asyncio.wait(
+                        {*running, wakeup}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    wakeup.cancel()
+                    running = {task for task in running if not task.done()}
+                elif not claimed:
+                    await self._idle(stop)
+        finally:
+            for task in running:
+                task.cancel()
+            for task in running:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _claim(self, limit: int) -> list[Any]:
+        services = self.services
+        try:
+            async with services.db.session() as session:
+                return await outbox.claim(
+                    session,
+                    limit=limit,
+                    skip_locked=not services.db.sqlite,
+                    now=services.clock(),
+                    lease=timedelta(seconds=services.settings.WORKER_LEASE_SECONDS),
+                )
+        except Exception:
+            logger.exception("worker could not claim effects")
+            await asyncio.sleep(1.0)
+            return []
 
     async def _idle(self, stop: asyncio.Event) -> None:
         services = self.services

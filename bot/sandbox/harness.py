@@ -30,9 +30,14 @@ class Sandbox:
     """Start with `with Sandbox() as sandbox:`; everything stops on exit."""
 
     def __init__(
-        self, *, harvest_version: str = "v3", database_url: str | None = None
+        self,
+        *,
+        harvest_version: str = "v3",
+        database_url: str | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> None:
         self.harvest_version = harvest_version
+        self.extra_settings = dict(settings or {})
         self._tmp = tempfile.TemporaryDirectory(prefix="karat-bot-sandbox-")
         self.database_url = (
             database_url or f"sqlite:///{Path(self._tmp.name) / 'karat-bot.db'}"
@@ -96,6 +101,7 @@ class Sandbox:
             values["GREENHOUSE_TOKEN_URL"] = f"{self.harvest_url}/token"
         else:
             values["GREENHOUSE_API_KEY"] = self.harvest.api_key
+        values.update(self.extra_settings)
         return values
 
     def _start_bot(self) -> None:

@@ -108,6 +108,8 @@ class HarvestStandIn:
                 "body": body,
                 "visibility": visibility,
                 "created_at": now,
+                # Not part of Greenhouse's shape: the exact moment, for benches.
+                "recorded_at": time.time(),
             }
             data.notes[note["id"]] = note
             data.candidates[candidate_id]["last_activity"] = now

@@ -27,7 +27,7 @@ from bot.services.context import Services
 from bot.services.ports import MessageRef
 from bot.storage import invitations as store
 from bot.storage import outbox
-from bot.storage.models import Effect, Invitation, InvitationStatus
+from bot.storage.models import Effect, Grader, Invitation, InvitationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +95,20 @@ async def _owe_result_effects(session: AsyncSession, invitation: Invitation) -> 
 # -- handlers -------------------------------------------------------------------------
 
 
+async def _load_with_graders(
+    services: Services, effect: Effect
+) -> tuple[Invitation, list[Grader]]:
+    """The effect's invitation and its graders, read in one session."""
+    async with services.db.session() as session:
+        invitation = await store.get(session, effect.invitation_id or 0)
+        graders = (
+            await store.graders_of(session, invitation.id or 0) if invitation else []
+        )
+    if invitation is None:
+        raise Permanent(f"invitation {effect.invitation_id} is gone")
+    return invitation, graders
+
+
 async def _load(services: Services, effect: Effect) -> Invitation:
     async with services.db.session() as session:
         invitation = await store.get(session, effect.invitation_id or 0)
@@ -104,9 +118,7 @@ async def _load(services: Services, effect: Effect) -> Invitation:
 
 
 async def write_note(services: Services, effect: Effect) -> dict[str, Any]:
-    invitation = await _load(services, effect)
-    async with services.db.session() as session:
-        graders = await store.graders_of(session, invitation.id or 0)
+    invitation, graders = await _load_with_graders(services, effect)
     render = (
         notes.sent_note
         if effect.payload.get("template") == "sent"
@@ -204,17 +216,13 @@ async def fetch_status(services: Services, effect: Effect) -> dict[str, Any]:
 
 
 async def dm_grader(services: Services, effect: Effect) -> dict[str, Any]:
-    invitation = await _load(services, effect)
-    async with services.db.session() as session:
-        graders = await store.graders_of(session, invitation.id or 0)
+    invitation, graders = await _load_with_graders(services, effect)
     message = messages.grader_result_dm(invitation, graders, settings=services.settings)
     return await _post_or_update(services, effect, message)
 
 
 async def dm_sender(services: Services, effect: Effect) -> dict[str, Any]:
-    invitation = await _load(services, effect)
-    async with services.db.session() as session:
-        graders = await store.graders_of(session, invitation.id or 0)
+    invitation, graders = await _load_with_graders(services, effect)
     message = messages.sender_result_dm(invitation, graders, settings=services.settings)
     return await _post_or_update(services, effect, message)
 
@@ -244,10 +252,9 @@ async def _post_or_update(
         ref = await services.slack.dm(user, message, key=effect.key)
     except NotFound as exc:
         raise Permanent(str(exc)) from exc
-    outcome = {"channel": ref.channel, "ts": ref.ts}
-    async with services.db.session() as session:
-        await outbox.record_outcome(session, effect.id or 0, outcome)
-    return outcome
+    # Recorded with the effect's completion, at once: a crash before that is what
+    # `find_dm` covers on the next attempt.
+    return {"channel": ref.channel, "ts": ref.ts}
 
 
 async def dm_grader_refresh(services: Services, effect: Effect) -> dict[str, Any]:

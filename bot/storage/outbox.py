@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,23 +33,32 @@ async def enqueue(
     payload: dict[str, Any] | None = None,
     due_at: datetime | None = None,
 ) -> bool:
-    """Owe an effect unless one with the same key is already owed; True if added."""
-    exists = await session.exec(select(Effect.id).where(Effect.key == key))
-    if exists.first() is not None:
-        return False
-    effect = Effect(
-        key=key,
-        kind=kind,
-        invitation_id=invitation_id,
-        payload=payload or {},
-        due_at=due_at or ASAP,
+    """Owe an effect unless one with the same key is already owed; True if added.
+
+    One `INSERT … ON CONFLICT (key) DO NOTHING`: two processes owing the same effect
+    at once end with one row, and neither transaction fails.
+    """
+    values = {
+        "key": key,
+        "kind": kind,
+        "invitation_id": invitation_id,
+        "payload": payload or {},
+        "status": EffectStatus.PENDING,
+        "attempts": 0,
+        "due_at": due_at or ASAP,
+        "created_at": utcnow(),
+    }
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Effect)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Effect.id)
     )
-    try:
-        async with session.begin_nested():
-            session.add(effect)
-    except IntegrityError:
-        return False  # another process owed it first
-    return True
+    # RETURNING, not rowcount: drivers differ in what rowcount says here.
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return result.first() is not None
 
 
 async def claim(

@@ -1,0 +1,304 @@
+"""Result relay: latency under a burst, and drain rate against the Harvest limit.
+
+Part 1 (latency): N results arrive at once as Karat callbacks to `karat-bot serve`
+(the real app, worker in process, against the stand-ins, Harvest not throttled).
+For each result: callback sent -> every grader's DM posted and the Greenhouse note
+written. Reports p50/p95/max; target p95 under 2 s for 500 results.
+
+Part 2 (drain): a backlog of M results with Harvest at its documented v1 limit (50
+requests per 10 s). Reports the share of the limit used while draining (target at
+least 90%) and checks that no effect was lost or done twice.
+
+    python bench/relay_bench.py [--burst 500] [--backlog 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot.sandbox.harvest import HarvestStandIn, RateWindow
+from bot.sandbox.karat import KaratStandIn
+from bot.sandbox.server import StandInServer
+from bot.sandbox.slack_api import SlackStandIn
+from bot.storage.migrate import upgrade
+from bot.storage.db import Database
+from bot.storage.models import Grader, Invitation, InvitationStatus
+from bot.timefmt import now
+
+GRADERS = ("U0SAM", "U0LEE")
+RESULTS = Path(__file__).parent / "results"
+
+
+class Stage:
+    """The stand-ins in this process and `karat-bot serve` in its own, as deployed."""
+
+    def __init__(self, *, database_url: str | None, settings: dict[str, str]) -> None:
+        self.tmp = tempfile.TemporaryDirectory(prefix="relay-bench-")
+        self.database_url = database_url or f"sqlite:///{self.tmp.name}/bench.db"
+        self.slack, self.harvest, self.karat = (
+            SlackStandIn(),
+            HarvestStandIn(),
+            KaratStandIn(),
+        )
+        self.settings = settings
+        self.servers: list[StandInServer] = []
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Stage:
+        self.servers = [
+            self.slack.serve(),
+            self.karat.serve(),
+            StandInServer(self.harvest.app).start(),
+        ]
+        upgrade(self.database_url)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.bot_url = f"http://127.0.0.1:{port}"
+        env = {
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("SLACK_", "GREENHOUSE_", "KARAT_"))
+            },
+            "SLACK_BOT_TOKEN": "xoxb-sandbox-bot-token",
+            "SLACK_SIGNING_SECRET": "sandbox-signing-secret",
+            "SLACK_API_URL": f"{self.slack.url}/api/",
+            "GREENHOUSE_HARVEST_URL": self.servers[2].url,
+            "GREENHOUSE_HARVEST_VERSION": "v1",
+            "GREENHOUSE_API_KEY": "harvest-sandbox-key",
+            "GREENHOUSE_USER_ID": "101",
+            "KARAT_API_URL": self.karat.url,
+            "KARAT_API_KEY": "karat-sandbox-interviews",
+            "PUBLIC_URL": self.bot_url,
+            "DATABASE_URL": self.database_url,
+            "LOG_LEVEL": "WARNING",
+            **self.settings,
+        }
+        self.log = open(Path(self.tmp.name) / "bot.log", "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+            env=env,
+            stdout=self.log,
+            stderr=self.log,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.bot_url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("karat-bot serve did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=30)
+        self.log.close()
+        for server in self.servers:
+            server.stop()
+        self.tmp.cleanup()
+
+
+async def seed(sandbox: Stage, count: int, *, prefix: str) -> list[tuple[int, str]]:
+    """`count` sent invitations whose results Karat has; (invitation id, token)."""
+    harvest, karat = sandbox.harvest, sandbox.karat
+    candidate_ids = harvest.add_synthetic_candidates(count, seed=hash(prefix) % 1000)
+    wanted = set(candidate_ids)
+    application_of = {
+        a["candidate_id"]: a["id"]
+        for a in harvest.data.applications.values()
+        if a["candidate_id"] in wanted
+    }
+    db = Database(sandbox.database_url)
+    made = []
+    async with db.session() as session:
+        for n, candidate_id in enumerate(candidate_ids):
+            token = f"{prefix}-token-{n}"
+            invitation = Invitation(
+                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                idempotency_key=f"{prefix}-{n}",
+                candidate_id=candidate_id,
+                application_id=application_of[candidate_id],
+                candidate_name=f"Candidate {n}",
+                job_name="Backend Engineer",
+                test_kind="interview",
+                test_id="karat-backend-60",
+                test_name="Backend Interview (60 min)",
+                sender_slack_id="U0ANA",
+                sender_name="Ana Ruiz",
+                karat_interview_id=f"{prefix}-{n}",
+                status=InvitationStatus.SENT,
+                sent_at=now() - timedelta(hours=1),
+                next_check_at=now() + timedelta(days=1),
+            )
+            session.add(invitation)
+            await session.flush()
+            for user in GRADERS:
+                session.add(
+                    Grader(invitation_id=invitation.id, slack_user_id=user, name=user)
+                )
+            karat.seed_complete(f"{prefix}-{n}", score=60 + n % 40)
+            made.append((invitation.id or 0, token))
+    await db.dispose()
+    return made
+
+
+def delivered_at(sandbox: Stage, ids: list[int]) -> dict[int, float]:
+    """When each result was fully delivered: all grader DMs and the note."""
+    dms: dict[str, float] = {}
+    for call in sandbox.slack.calls_to("chat.postMessage"):
+        key = (call.args.get("metadata") or {}).get("event_payload", {}).get("key")
+        if key and call.ok:
+            dms[key] = call.at.timestamp()
+    notes: dict[int, float] = {}
+    marker = "ref karat-bot/note:result:"
+    for note in list(sandbox.harvest.data.notes.values()):
+        body = note["body"]
+        if marker in body:
+            invitation_id = int(body.split(marker, 1)[1].split()[0])
+            notes[invitation_id] = note["recorded_at"]
+    done = {}
+    for invitation_id in ids:
+        times = [dms.get(f"dm:result:{invitation_id}:{g}") for g in GRADERS]
+        times.append(notes.get(invitation_id))
+        if all(t is not None for t in times):
+            done[invitation_id] = max(t for t in times if t is not None)
+    return done
+
+
+def duplicates(sandbox: Stage) -> tuple[int, int]:
+    keys = Counter(
+        (call.args.get("metadata") or {}).get("event_payload", {}).get("key")
+        for call in sandbox.slack.calls_to("chat.postMessage")
+        if call.ok
+    )
+    notes = Counter(
+        note["body"].rsplit("ref karat-bot/", 1)[-1]
+        for note in sandbox.harvest.data.notes.values()
+        if "ref karat-bot/" in note["body"]
+    )
+    return sum(v - 1 for v in keys.values()), sum(v - 1 for v in notes.values())
+
+
+async def fire(sandbox: Stage, seeded: list[tuple[int, str]]) -> dict[int, float]:
+    sent: dict[int, float] = {}
+    limits = httpx.Limits(max_connections=50)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+
+        async def one(invitation_id: int, token: str) -> None:
+            sent[invitation_id] = time.time()
+            answer = await client.patch(f"{sandbox.bot_url}/karat/callback/{token}")
+            answer.raise_for_status()
+
+        await asyncio.gather(*(one(i, t) for i, t in seeded))
+    return sent
+
+
+def wait_all(sandbox: Stage, ids: list[int], timeout: float) -> dict[int, float]:
+    deadline = time.monotonic() + timeout
+    while True:
+        done = delivered_at(sandbox, ids)
+        if len(done) == len(ids) or time.monotonic() > deadline:
+            return done
+        time.sleep(0.1)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def latency(burst: int, database_url: str | None) -> dict[str, Any]:
+    with Stage(database_url=database_url, settings={}) as sandbox:
+        sandbox.harvest.rate_limits["v1"] = RateWindow(1_000_000, 10.0)
+        seeded = asyncio.run(seed(sandbox, burst, prefix="burst"))
+        ids = [i for i, _ in seeded]
+        started = time.time()
+        sent = asyncio.run(fire(sandbox, seeded))
+        done = wait_all(sandbox, ids, timeout=120)
+        waits = [done[i] - sent[i] for i in ids if i in done]
+        dm_dupes, note_dupes = duplicates(sandbox)
+        return {
+            "results": burst,
+            "delivered": len(done),
+            "p50_s": round(statistics.median(waits), 3),
+            "p95_s": round(percentile(waits, 0.95), 3),
+            "max_s": round(max(waits), 3),
+            "wall_s": round(max(done.values()) - started, 2),
+            "duplicate_dms": dm_dupes,
+            "duplicate_notes": note_dupes,
+        }
+
+
+def drain(backlog: int, database_url: str | None) -> dict[str, Any]:
+    with Stage(database_url=database_url, settings={}) as sandbox:
+        time.sleep(2)  # let the start-up sync pass before counting
+        seeded = asyncio.run(seed(sandbox, backlog, prefix="drain"))
+        ids = [i for i, _ in seeded]
+        before = len(sandbox.harvest.requests)
+        started = time.time()
+        asyncio.run(fire(sandbox, seeded))
+        done = wait_all(sandbox, ids, timeout=backlog / 5 * 3 + 60)
+        finished = max(done.values()) if done else time.time()
+        requests = sandbox.harvest.requests[before:]
+        window = sandbox.harvest.rate_limits["v1"]
+        elapsed = finished - started
+        allowed = window.limit * elapsed / window.window
+        throttled = sum(1 for r in requests if r.status == 429)
+        dm_dupes, note_dupes = duplicates(sandbox)
+        return {
+            "results": backlog,
+            "delivered": len(done),
+            "harvest_requests": len(requests),
+            "http_429": throttled,
+            "elapsed_s": round(elapsed, 1),
+            "limit_per_10s": window.limit,
+            "share_of_limit_used": round(len(requests) / allowed, 3),
+            "duplicate_dms": dm_dupes,
+            "duplicate_notes": note_dupes,
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--burst", type=int, default=500)
+    parser.add_argument("--backlog", type=int, default=300)
+    parser.add_argument("--database-url", default=None, help="default: a SQLite file")
+    args = parser.parse_args()
+    report = {
+        "database": "postgresql" if args.database_url else "sqlite",
+        "latency": latency(args.burst, args.database_url),
+        "drain": drain(args.backlog, args.database_url),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "relay.json").write_text(json.dumps(report, indent=2))
+    for part, figures in report.items():
+        if not isinstance(figures, dict):
+            print(f"{part}: {figures}")
+            continue
+        print(f"{part}:")
+        for name, value in figures.items():
+            print(f"  {name:22} {value}")
+
+
+if __name__ == "__main__":
+    main()
