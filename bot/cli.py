@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-worker", action="store_true", help="do not run the worker in this process"
     )
+    serve.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="also connect out to Slack over Socket Mode (needs SLACK_APP_TOKEN)",
+    )
 
     commands.add_parser(
         "worker",
@@ -98,12 +103,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             return _migrate(settings)
         if args.command == "serve":
+            if args.socket_mode and settings.SLACK_APP_TOKEN is None:
+                raise ConfigError(
+                    "--socket-mode needs SLACK_APP_TOKEN: set it to the app-level "
+                    "token (xapp-…) with the connections:write scope."
+                )
             port = args.port if args.port is not None else _port_from_env()
             return _serve(
                 settings.require(),
                 host=args.host,
                 port=port,
                 worker=not args.no_worker,
+                socket_mode=args.socket_mode,
             )
         if args.command == "worker":
             return _worker(settings.require())
@@ -151,14 +162,22 @@ def _migrate(settings: Settings) -> int:
     return EXIT_OK
 
 
-def _serve(settings: Settings, *, host: str, port: int, worker: bool) -> int:
+def _serve(
+    settings: Settings, *, host: str, port: int, worker: bool, socket_mode: bool
+) -> int:
     from bot.wiring import build_asgi, build_services, make_server
+
+    token = settings.SLACK_APP_TOKEN if socket_mode else None
 
     async def run() -> None:
         services, client = build_services(settings)
-        server = make_server(
-            build_asgi(services, client, run_worker=worker), host=host, port=port
+        app = build_asgi(
+            services,
+            client,
+            run_worker=worker,
+            socket_mode_token=token.get_secret_value() if token else None,
         )
+        server = make_server(app, host=host, port=port)
         await server.serve()
 
     asyncio.run(run())

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
@@ -47,14 +48,32 @@ def build_services(
 
 
 def build_asgi(
-    services: Services, client: AsyncWebClient, *, run_worker: bool
+    services: Services,
+    client: AsyncWebClient,
+    *,
+    run_worker: bool,
+    socket_mode_token: str | None = None,
 ) -> Starlette:
-    """The web app; with `run_worker`, the worker runs beside it in the same loop."""
+    """The web app; with `run_worker`, the worker runs beside it in the same loop.
+
+    With `socket_mode_token` (an app-level `xapp-` token) Bolt also connects out to
+    Slack over Socket Mode while the app runs; every HTTP route, /slack/events
+    included, stays served.
+    """
     bolt = build_bolt_app(services, client)
     handler = AsyncSlackRequestHandler(bolt)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # Connect first: a refused app token stops start-up before the worker runs.
+        socket = (
+            AsyncSocketModeHandler(bolt, socket_mode_token)
+            if socket_mode_token
+            else None
+        )
+        if socket is not None:
+            await socket.connect_async()
+            logger.info("karat-bot connected to Slack over Socket Mode")
         stop = asyncio.Event()
         task = (
             asyncio.create_task(_in_process_worker(services, stop))
@@ -64,6 +83,8 @@ def build_asgi(
         try:
             yield
         finally:
+            if socket is not None:
+                await socket.close_async()
             stop.set()
             if task is not None:
                 await task

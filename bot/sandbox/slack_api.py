@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from bot.sandbox.server import StandInServer
 from bot.sandbox.slack_chat import ChatMixin
@@ -45,6 +45,7 @@ from bot.sandbox.slack_payloads import (
     interaction_body,
     signed_headers,
 )
+from bot.sandbox.slack_socket import APP_TOKEN, SocketModeMixin
 from bot.sandbox.slack_views import SlackError, Trigger, ViewsMixin, view_problems
 
 __all__ = [
@@ -133,7 +134,7 @@ class ResponsePost:
     at: datetime
 
 
-class SlackStandIn(ChatMixin, ViewsMixin, PayloadBuilders):
+class SlackStandIn(ChatMixin, ViewsMixin, SocketModeMixin, PayloadBuilders):
     """The Slack Web API for one sandbox workspace, with its cast of users."""
 
     def __init__(
@@ -142,6 +143,7 @@ class SlackStandIn(ChatMixin, ViewsMixin, PayloadBuilders):
         users: Iterable[SlackUser] = CAST_USERS,
         scopes: Iterable[str] = DEFAULT_SCOPES,
         bot_token: str = BOT_TOKEN,
+        app_token: str = APP_TOKEN,
         channels: Mapping[str, str] | None = None,
         trigger_ttl: float = 3.0,
         hang_seconds: float = 10.0,
@@ -166,8 +168,10 @@ class SlackStandIn(ChatMixin, ViewsMixin, PayloadBuilders):
         self._responses: list[ResponsePost] = []
         self._init_views()
         self._init_chat()
+        self._init_socket(app_token)
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "views.open": self._views_open,
             "views.update": self._views_update,
             "views.push": self._views_push,
@@ -184,6 +188,7 @@ class SlackStandIn(ChatMixin, ViewsMixin, PayloadBuilders):
             routes=[
                 Route("/api/{method}", self._api, methods=["GET", "POST"]),
                 Route("/response/{response_id}", self._response, methods=["POST"]),
+                WebSocketRoute("/socket/{ticket}", self._socket),
             ]
         )
 
@@ -318,7 +323,9 @@ class SlackStandIn(ChatMixin, ViewsMixin, PayloadBuilders):
             args, token = await _read_args(request)
             if token is None:
                 raise SlackError("not_authed")
-            if not secrets.compare_digest(token, self.bot_token):
+            if method == "apps.connections.open":
+                self._check_app_token(token)
+            elif not secrets.compare_digest(token, self.bot_token):
                 raise SlackError("invalid_auth")
             fault = self._take_fault(method)
             if fault == "http_500":
