@@ -14,7 +14,7 @@ import pytest
 
 from bot.blocks import ids
 from bot.sandbox.harness import Sandbox
-from bot.sandbox.slack_payloads import signed_headers
+from bot.sandbox.slack_payloads import interaction_body, signed_headers
 from tests.e2e_support import (
     BACKEND_NAME,
     GRADER_NAMES,
@@ -33,6 +33,7 @@ from tests.e2e_support import (
     run_worker,
     send_and_wait,
     status_text,
+    submission,
     submit,
     wait_until,
 )
@@ -202,16 +203,22 @@ def test_send_says_greenhouse_is_slow_when_candidate_retrieval_hangs(sb: Sandbox
 
 
 def test_slack_request_with_bad_signature_or_stale_timestamp_gets_401(sb: Sandbox):
-    body = sb.slack.slash_command_body("/karat", "send", RECRUITER)
-    forged = signed_headers(body, secret="not-the-signing-secret")
-    stale = signed_headers(body, timestamp=int(time.time()) - 6 * 60)
-    unsigned = {"Content-Type": "application/x-www-form-urlencoded"}
+    view = open_form(sb)  # a real modal, so a forged submission would otherwise send
+    karat_calls = len(sb.karat.requests)
+    bodies = [
+        sb.slack.slash_command_body("/karat", "send", RECRUITER),
+        interaction_body(submission(sb, view)),
+    ]
 
-    for headers in (forged, stale, unsigned):
-        assert sb.post_slack(body, headers=headers).status_code == 401
+    for body in bodies:
+        forged = signed_headers(body, secret="not-the-signing-secret")
+        stale = signed_headers(body, timestamp=int(time.time()) - 6 * 60)
+        unsigned = {"Content-Type": forged["Content-Type"]}
+        for headers in (forged, stale, unsigned):
+            assert sb.post_slack(body, headers=headers).status_code == 401
 
-    assert sb.slack.calls_to("views.open") == []
-    assert sb.karat.requests == []
+    assert len(sb.slack.calls_to("views.open")) == 1  # only the real one
+    assert len(sb.karat.requests) == karat_calls  # the form's list_tests
     assert_nothing_written(sb)
 
 

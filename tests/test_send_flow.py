@@ -272,7 +272,7 @@ def test_duplicate_submission_while_karat_answers_names_the_graders(
     sb: Sandbox,
 ):
     """The second click arrives while the first waits for Karat's answer."""
-    sb.karat.hang_seconds = 0.5  # late, but well within the bot's timeout
+    sb.karat.hang_seconds = 1.0  # late, but well within the bot's timeout
     sb.karat.fail_next("send_test", mode="timeout")
     view = open_form(sb)
     payload = submission(sb, view)
@@ -290,9 +290,12 @@ def test_duplicate_submission_while_karat_answers_names_the_graders(
     )
     first.join(timeout=5)
 
-    duplicate = next(t for t in texts if "already sent" in t)
+    duplicate, sent = texts[1:]  # texts[0] is the form
+    assert "already sent" in duplicate  # told while Karat was still answering
     assert f"Who should grade it: {GRADER_NAMES}." in duplicate
+    assert sent.startswith(":white_check_mark:")
     assert len(sb.karat.invitations) == 1
+    assert len(invitations(sb)) == 1
 
 
 def test_replayed_callback_changes_nothing(sb: Sandbox):
@@ -315,6 +318,32 @@ def test_replayed_callback_changes_nothing(sb: Sandbox):
     assert len(sb.slack.calls) == calls
     assert len(bot_notes(sb)) == 2
     assert invitations(sb)[0]["status"] == "completed"
+
+
+def test_callbacks_arriving_together_relay_the_result_once(sb: Sandbox):
+    send_to_maya(sb)
+    (interview_id,) = sb.karat.invitations
+    sb.karat.complete(interview_id, notify=False)
+    callback = sb.karat.invitations[interview_id].url
+    answers: list[int] = []
+
+    def call_back() -> None:
+        answers.append(sb.http.patch(callback).status_code)
+
+    callers = [threading.Thread(target=call_back) for _ in range(3)]
+    for thread in callers:
+        thread.start()
+    for thread in callers:
+        thread.join(timeout=10)
+    wait_until(lambda: bot_notes(sb), lambda n: len(n) == 2)
+    wait_until(lambda: effects(sb), lambda e: all(x["status"] == "done" for x in e))
+
+    assert answers == [200, 200, 200]
+    channels = [c.args["channel"] for c in sb.slack.calls_to("chat.postMessage")]
+    assert sorted(channels) == sorted(
+        sb.slack.dm_channel_of(u) for u in (*GRADERS, RECRUITER)
+    )
+    assert len(bot_notes(sb)) == 2
 
 
 def test_unknown_callback_token_gets_404_and_no_karat_call(sb: Sandbox):

@@ -57,11 +57,18 @@ def sealed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     for name in [*Settings.model_fields, "PORT"]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+    # `main` configures logging for the process; put it back as it was.
     root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
+    handlers = list(root.handlers)
+    levels = {
+        name: logger.level
+        for name, logger in [("", root), *logging.Logger.manager.loggerDict.items()]
+        if isinstance(logger, logging.Logger)
+    }
     yield
-    root.handlers[:] = handlers  # `main` configures the root logger
-    root.setLevel(level)
+    root.handlers[:] = handlers
+    for name, level in levels.items():
+        logging.getLogger(name or None).setLevel(level)
 
 
 def serve_with(
@@ -230,11 +237,12 @@ def test_serve_reads_the_env_file_in_the_working_directory(
     assert "placeholder" in err[0]
 
 
+@pytest.mark.parametrize("port", ["eighty", "70000", "-1"])
 def test_serve_stops_on_a_malformed_port_with_one_line_naming_it(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], port: str
 ):
     """The contract's default port is `$PORT`; a bad one must not crash the CLI."""
-    monkeypatch.setenv("PORT", "eighty")
+    monkeypatch.setenv("PORT", port)
 
     status, lines = serve_with(monkeypatch, capsys)
 
@@ -246,7 +254,11 @@ def test_serve_stops_on_a_malformed_port_with_one_line_naming_it(
 # -- help ------------------------------------------------------------------------------
 
 
-def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]):
+def test_help_describes_every_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    monkeypatch.setenv("PORT", "eighty")  # help must not depend on the settings
+
     with pytest.raises(SystemExit) as stopped:
         main(["--help"])
 
