@@ -99,14 +99,9 @@ async def test_name_prefix_comes_before_the_rest(db: Database) -> None:
         person(6, "Peter", "Pan", "pp@mail.example"),
     )
     found = await names(db, "ana")
-    # Full-name prefix, then a later word's prefix, then e-mail, then inside a name.
-    assert found == [
-        "Ana Smith",
-        "Anabel Jones",
-        "Zoë Anand",
-        "Bob Brown",
-        "Joana Ruiz",
-    ]
+    # Full-name prefix, then a later word's prefix, then an e-mail prefix; letters
+    # inside a word ("Joana") are not searched (a scan; see TODO(#4)).
+    assert found == ["Ana Smith", "Anabel Jones", "Zoë Anand", "Bob Brown"]
 
 
 async def test_accents_and_case_do_not_matter(db: Database) -> None:
