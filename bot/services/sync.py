@@ -359,8 +359,13 @@ def application_row(a: Application) -> dict[str, Any]:
 
 async def _candidates(session: Any, people: list[Candidate]) -> None:
     people = _last(people)
-    await index.upsert(session, IndexCandidate, [candidate_row(c) for c in people])
-    await index.replace_terms(session, {c.id: candidate_terms(c) for c in people})
+    rows = [candidate_row(c) for c in people]
+    await index.upsert(session, IndexCandidate, rows)
+    await index.replace_terms(
+        session,
+        {c.id: candidate_terms(c) for c in people},
+        {row["id"]: row["name_fold"] for row in rows},
+    )
     nested = [c for c in people if c.applications or c.application_ids]
     apps = _last([a for c in nested for a in c.applications])
     await index.upsert(session, IndexApplication, [application_row(a) for a in apps])

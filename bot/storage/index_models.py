@@ -117,6 +117,9 @@ class IndexCandidateTerm(SQLModel, table=True):
     candidate_id: int = Field(
         sa_column=Column(BigInteger, primary_key=True, autoincrement=False)
     )
+    # The candidate's folded name, copied here so a match is sorted without a join:
+    # PostgreSQL would otherwise walk the whole name index looking for matches.
+    name_fold: str = Field(default="", sa_column=Column(folded_text(), nullable=False))
 
 
 class IndexApplication(SQLModel, table=True):

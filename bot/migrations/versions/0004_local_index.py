@@ -78,6 +78,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=5), nullable=False),
         sa.Column("term", _folded(), nullable=False),
         sa.Column("candidate_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("name_fold", _folded(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "term", "candidate_id"),
     )
     op.create_index(
