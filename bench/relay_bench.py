@@ -49,7 +49,11 @@ RESULTS = Path(__file__).parent / "results"
 class Stage:
     """The stand-ins in this process and `karat-bot serve` in its own, as deployed."""
 
-    def __init__(self, *, database_url: str | None, settings: dict[str, str]) -> None:
+    def __init__(
+        self, *, database_url: str | None, settings: dict[str, str], workers: int = 0
+    ) -> None:
+        self.workers = workers
+        self.worker_processes: list[subprocess.Popen[bytes]] = []
         self.tmp = tempfile.TemporaryDirectory(prefix="relay-bench-")
         self.database_url = database_url or f"sqlite:///{self.tmp.name}/bench.db"
         self.slack, self.harvest, self.karat = (
@@ -93,12 +97,21 @@ class Stage:
             **self.settings,
         }
         self.log = open(Path(self.tmp.name) / "bot.log", "wb")  # noqa: SIM115
+        serve = [sys.executable, "-m", "bot", "serve", "--port", str(port)]
+        if self.workers:
+            serve.append("--no-worker")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-            env=env,
-            stdout=self.log,
-            stderr=self.log,
+            serve, env=env, stdout=self.log, stderr=self.log
         )
+        self.worker_processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "bot", "worker"],
+                env=env,
+                stdout=self.log,
+                stderr=self.log,
+            )
+            for _ in range(self.workers)
+        ]
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -109,9 +122,10 @@ class Stage:
         raise RuntimeError("karat-bot serve did not start")
 
     def __exit__(self, *exc: object) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=30)
+        for process in [self.process, *self.worker_processes]:
+            if process is not None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
         self.log.close()
         for server in self.servers:
             server.stop()
@@ -227,8 +241,8 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def latency(burst: int, database_url: str | None) -> dict[str, Any]:
-    with Stage(database_url=database_url, settings={}) as sandbox:
+def latency(burst: int, database_url: str | None, workers: int) -> dict[str, Any]:
+    with Stage(database_url=database_url, settings={}, workers=workers) as sandbox:
         sandbox.harvest.rate_limits["v1"] = RateWindow(1_000_000, 10.0)
         seeded = asyncio.run(seed(sandbox, burst, prefix="burst"))
         ids = [i for i, _ in seeded]
@@ -249,8 +263,8 @@ def latency(burst: int, database_url: str | None) -> dict[str, Any]:
         }
 
 
-def drain(backlog: int, database_url: str | None) -> dict[str, Any]:
-    with Stage(database_url=database_url, settings={}) as sandbox:
+def drain(backlog: int, database_url: str | None, workers: int) -> dict[str, Any]:
+    with Stage(database_url=database_url, settings={}, workers=workers) as sandbox:
         time.sleep(2)  # let the start-up sync pass before counting
         seeded = asyncio.run(seed(sandbox, backlog, prefix="drain"))
         ids = [i for i, _ in seeded]
@@ -283,11 +297,18 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=500)
     parser.add_argument("--backlog", type=int, default=300)
     parser.add_argument("--database-url", default=None, help="default: a SQLite file")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="separate `karat-bot worker` processes (PostgreSQL); 0: in `serve`",
+    )
     args = parser.parse_args()
     report = {
         "database": "postgresql" if args.database_url else "sqlite",
-        "latency": latency(args.burst, args.database_url),
-        "drain": drain(args.backlog, args.database_url),
+        "workers": args.workers or "in serve",
+        "latency": latency(args.burst, args.database_url, args.workers),
+        "drain": drain(args.backlog, args.database_url, args.workers),
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "relay.json").write_text(json.dumps(report, indent=2))

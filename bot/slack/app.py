@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
@@ -23,6 +25,25 @@ def build_slack_client(services_settings: Any) -> AsyncWebClient:
         base_url=services_settings.SLACK_API_URL,
         timeout=10,
     )
+
+
+async def share_connections(client: AsyncWebClient) -> Callable[[], Awaitable[None]]:
+    """Give the client one pooled aiohttp session; return the function that closes it.
+
+    Without a session slack_sdk opens a new connection for every call, which costs
+    more than the call itself when DMs go out by the hundred.
+    """
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=100, keepalive_timeout=30),
+        timeout=aiohttp.ClientTimeout(total=client.timeout),
+    )
+    client.session = session
+
+    async def close() -> None:
+        client.session = None
+        await session.close()
+
+    return close
 
 
 def build_bolt_app(services: Services, client: AsyncWebClient) -> AsyncApp:

@@ -29,6 +29,7 @@ _GONE = {
 class SlackMessenger:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
+        self._dm_channels: dict[str, str] = {}
 
     async def person(self, user_id: str) -> SlackPerson:
         answer = await self._call(self.client.users_info, user=user_id)
@@ -83,8 +84,13 @@ class SlackMessenger:
         return None
 
     async def _open(self, user_id: str) -> str:
-        opened = await self._call(self.client.conversations_open, users=user_id)
-        return str(opened["channel"]["id"])
+        # A person's DM with the bot never changes: open it once per process.
+        if user_id not in self._dm_channels:
+            opened = await self._call(self.client.conversations_open, users=user_id)
+            if len(self._dm_channels) > 50_000:
+                self._dm_channels.clear()
+            self._dm_channels[user_id] = str(opened["channel"]["id"])
+        return self._dm_channels[user_id]
 
     async def update(self, ref: MessageRef, message: dict[str, Any]) -> None:
         await self._call(

@@ -84,13 +84,13 @@ async def claim(
     ids = list((await session.exec(due)).all())
     if not ids:
         return []
-    await session.exec(
+    leased = await session.exec(
         update(Effect)  # type: ignore[call-overload]
         .where(col(Effect.id).in_(ids))
         .values(leased_until=now + lease, attempts=Effect.attempts + 1)
+        .returning(Effect)
     )
-    claimed = await session.exec(select(Effect).where(col(Effect.id).in_(ids)))
-    return list(claimed.all())
+    return list(leased.scalars().all())
 
 
 async def finish(
