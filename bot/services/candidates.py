@@ -35,6 +35,7 @@ class CandidateChoice:
     status: str
     prospect: bool
     job_id: int | None = None
+    stage_id: int | None = None
 
     @property
     def value(self) -> str:
@@ -151,6 +152,7 @@ async def choices_for(
                 status=app.status,
                 prospect=app.prospect,
                 job_id=app.job.id if app.job else None,
+                stage_id=app.current_stage.id if app.current_stage else None,
             )
         )
     choices.sort(key=lambda c: (c.status != "active", c.prospect, c.application_id))

@@ -17,12 +17,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.blocks import messages
 from bot.clients.karat import TestKind
 from bot.errors import (
+    AuthFailed,
     MalformedResponse,
     NotFound,
     RateLimited,
     UpstreamError,
 )
-from bot.services import follow_up, greenhouse_events, notes
+from bot.services import alerts, follow_up, greenhouse_events, notes
 from bot.services.context import Services
 from bot.services.ports import MessageRef
 from bot.storage import invitations as store
@@ -396,6 +397,9 @@ async def _reschedule(services: Services, effect: Effect, exc: Exception) -> Non
             due_at=services.clock() + wait,
             dead=False,
         )
+    if isinstance(exc, AuthFailed):
+        # A refused credential will not cure itself: the admins hear of it once.
+        await alerts.upstream_failed(services, exc)
 
 
 async def _give_up(services: Services, effect: Effect, reason: str) -> None:
@@ -404,8 +408,6 @@ async def _give_up(services: Services, effect: Effect, reason: str) -> None:
         await outbox.retry_later(
             session, effect.id or 0, error=reason, due_at=services.clock(), dead=True
         )
-    from bot.services import alerts
-
     await alerts.dead_letter(services, key=effect.key, reason=reason)
 
 
@@ -425,8 +427,6 @@ async def report_malformed(
         )
     except UpstreamError as report_error:
         logger.warning("karat response_error failed: %s", report_error)
-    from bot.services import alerts
-
     await alerts.karat_malformed(services, api_call=api_call, errors=exc.errors)
 
 

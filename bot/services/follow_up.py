@@ -4,9 +4,10 @@
   callback usually comes first), until a result, the application is hired or
   rejected, or `RESULT_EXPIRY_WEEKS` pass ("Expired"; the sender is told).
 - The sender hears once when the candidate has not finished within
-  `CANDIDATE_NUDGE_DAYS`.
+  `CANDIDATE_NUDGE_DAYS` (or what `/karat config` set).
 - Results waiting for a grade are checked against Greenhouse scorecards every
-  `SCORECARD_CHECK_MINUTES`; graders are reminded every `GRADER_REMINDER_HOURS`, at
+  `SCORECARD_CHECK_MINUTES`; graders are reminded every `GRADER_REMINDER_HOURS` (or
+  what `/karat config` set), at
   most `GRADER_REMINDER_MAX` times, on weekdays in their own time zone.
 
 Several workers may run this at once: every change is a conditional UPDATE and every
@@ -25,6 +26,7 @@ from sqlmodel import col, or_, select, update
 
 from bot.clients.greenhouse.models import Scorecard
 from bot.errors import NotFound, UpstreamError
+from bot.services import team_config
 from bot.services.context import Services
 from bot.storage import invitations as store
 from bot.storage import outbox
@@ -83,9 +85,10 @@ async def run(services: Services) -> int:
 async def _check_waiting(services: Services) -> int:
     settings = services.settings
     now = services.clock()
+    team = await team_config.current(services.db, settings)
     poll = timedelta(minutes=settings.KARAT_POLL_MINUTES)
     expiry = timedelta(weeks=settings.RESULT_EXPIRY_WEEKS)
-    nudge = timedelta(days=settings.CANDIDATE_NUDGE_DAYS)
+    nudge = timedelta(days=team.candidate_nudge_days)
     owed = 0
     async with services.db.session() as session:
         due = await _due(session, InvitationStatus.SENT, now)
@@ -304,7 +307,8 @@ async def _remind_graders(services: Services) -> int:
     if settings.GRADER_REMINDER_MAX == 0:
         return 0
     now = services.clock()
-    interval = timedelta(hours=settings.GRADER_REMINDER_HOURS)
+    team = await team_config.current(services.db, settings)
+    interval = timedelta(hours=team.grader_reminder_hours)
     owed = 0
     async with services.db.session() as session:
         statement = (

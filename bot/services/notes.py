@@ -19,12 +19,15 @@ def marker(key: str) -> str:
 
 
 def sent_note(invitation: Invitation, graders: list[Grader], *, key: str) -> str:
-    return (
+    lines = [
         f"Karat: {invitation.test_name} sent to {invitation.candidate_name} "
-        f"by {invitation.sender_name} from Slack.\n"
-        f"Who should grade it: {names(graders)}.\n"
-        f"{marker(key)}"
-    )
+        f"by {invitation.sender_name} from Slack.",
+        f"Who should grade it: {names(graders)}.",
+    ]
+    if invitation.recruiter_name:
+        lines.append(f"Recruiter: {invitation.recruiter_name}.")
+    lines.append(marker(key))
+    return "\n".join(lines)
 
 
 def result_note(invitation: Invitation, graders: list[Grader], *, key: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.clients.greenhouse.models import Application, Candidate, Job, User, UserRef
 from bot.errors import NotFound
+from bot.services import team_config
 from bot.services.context import Services
 from bot.settings import RecruiterSource
 
@@ -46,7 +47,9 @@ async def recruiter_user(
     For events that carry only user ids (webhooks); the job is read only when the
     source is the job's responsible recruiter.
     """
-    source = services.settings.RECRUITER_SOURCE
+    source = (
+        await team_config.current(services.db, services.settings)
+    ).recruiter_source
     if source is RecruiterSource.SOURCER:
         user_id = credited_to_id
     elif source is RecruiterSource.JOB:

@@ -15,7 +15,13 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.clients.greenhouse.models import Application, Candidate, Job, JobStage
+from bot.clients.greenhouse.models import (
+    Application,
+    Candidate,
+    Job,
+    JobStage,
+    UserRef,
+)
 from bot.clients.karat import KaratCandidate, KaratTest
 from bot.errors import (
     AuthFailed,
@@ -28,11 +34,12 @@ from bot.errors import (
     UpstreamError,
     ValidationFailed,
 )
-from bot.services import effects, follow_up
+from bot.services import effects, follow_up, team_config
 from bot.services.candidates import parse_choice_value
 from bot.services.catalog import TestCatalog
 from bot.services.context import Services
 from bot.services.people import MappedPerson, map_many, map_user
+from bot.services.recruiter import recruiter_for
 from bot.storage import invitations as store
 from bot.storage.models import Grader, Invitation, InvitationStatus
 from bot.timefmt import ago
@@ -66,6 +73,7 @@ class SendPlan:
     sender: MappedPerson
     graders: list[MappedPerson]
     replaces: Invitation | None = None
+    recruiter_name: str | None = None
 
 
 @dataclass
@@ -183,7 +191,36 @@ async def _check(services: Services, catalog: TestCatalog, form: SendForm) -> Se
     if errors:
         raise FormErrors(errors)
     assert test is not None
-    return SendPlan(form, candidate, application, job, test, sender, graders, replaces)
+    source = (
+        await team_config.current(services.db, services.settings)
+    ).recruiter_source
+    recruiter = recruiter_for(
+        source, application=application, candidate=candidate, job=job
+    )
+    recruiter_name = await _person_name(services, recruiter)
+    return SendPlan(
+        form,
+        candidate,
+        application,
+        job,
+        test,
+        sender,
+        graders,
+        replaces,
+        recruiter_name=recruiter_name,
+    )
+
+
+async def _person_name(services: Services, ref: UserRef | None) -> str | None:
+    """A user stub's name; v3 stubs carry only the id, so read the user then."""
+    if ref is None:
+        return None
+    if ref.name or ref.first_name or ref.last_name:
+        return ref.display_name
+    try:
+        return (await services.harvest.get_user(ref.id)).display_name
+    except UpstreamError:
+        return None
 
 
 async def _people(
@@ -376,6 +413,7 @@ async def _claim(
         sender_slack_id=form.sender_slack_id,
         sender_name=plan.sender.name,
         sender_greenhouse_id=plan.sender.user.id if plan.sender.user else None,
+        recruiter_name=plan.recruiter_name,
         status=InvitationStatus.SENDING,
         sent_at=services.clock(),
     )

@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import ids, modal
 from bot.clients.karat import KaratTest
 from bot.errors import AuthFailed, FormErrors, UpstreamError, UserError
-from bot.services import candidates, sending
+from bot.services import candidates, sending, team_config
 from bot.services.candidates import CandidateChoice
 from bot.services.catalog import TestCatalog, test_value
 from bot.services.context import Services
@@ -104,10 +104,22 @@ async def open_send_modal(
         private_metadata=meta,
         tests=test_options(tests),
         candidate=(choice.label, choice.value) if choice else None,
+        test_value=await _aligned_test(services, choice),
         graders=graders,
         notice=notice,
     )
     await _replace(client, view, form)
+
+
+async def _aligned_test(
+    services: Services, choice: CandidateChoice | None
+) -> str | None:
+    """The test admins aligned to the candidate's current stage, if any."""
+    if choice is None or choice.stage_id is None:
+        return None
+    config = await team_config.current(services.db, services.settings)
+    aligned = config.stage_alignment.get(choice.stage_id)
+    return aligned.test if aligned else None
 
 
 async def _nobody() -> None:
