@@ -69,8 +69,12 @@ class Sandbox:
         self._start_bot()
 
     def stop(self) -> None:
+        # Ask everything to stop at once: each server waits out its own grace period,
+        # and waiting for them one after another would add those up.
         if self._bot_server is not None:
             self._bot_server.should_exit = True
+        for server in self._servers:
+            server.request_stop()
         if self._bot_thread is not None:
             self._bot_thread.join(timeout=15)
         for server in reversed(self._servers):

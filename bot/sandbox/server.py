@@ -70,6 +70,11 @@ class StandInServer:
         self._wait_until_accepting()
         return self
 
+    def request_stop(self) -> None:
+        """Ask the server to stop without waiting (stop several at once, then join)."""
+        if self._server is not None:
+            self._server.should_exit = True
+
     def stop(self) -> None:
         """Stop serving and wait for the thread to end; safe to call twice."""
         if self._server is not None:
