@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 class TestKind(StrEnum):
+    __test__ = False  # a Karat test, not a pytest one
     INTERVIEW = "interview"
     CODE_CHALLENGE = "code_challenge"
 
@@ -66,6 +67,7 @@ class KaratCandidate:
 
 @dataclass(frozen=True)
 class TestStatus:
+    __test__ = False  # a Karat test, not a pytest one
     status: str
     profile_url: str | None = None
     score: float | None = None

@@ -18,6 +18,7 @@ def test_value(test: KaratTest) -> str:
 
 @dataclass
 class TestCatalog:
+    __test__ = False  # a Karat test, not a pytest one
     karat: KaratClient
     ttl: float = CACHE_SECONDS
     _tests: list[KaratTest] = field(default_factory=list)
