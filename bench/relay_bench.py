@@ -37,8 +37,8 @@ from bot.sandbox.harvest import HarvestStandIn, RateWindow
 from bot.sandbox.karat import KaratStandIn
 from bot.sandbox.server import StandInServer
 from bot.sandbox.slack_api import SlackStandIn
-from bot.storage.migrate import upgrade
 from bot.storage.db import Database
+from bot.storage.migrate import upgrade
 from bot.storage.models import Grader, Invitation, InvitationStatus
 from bot.timefmt import now
 
