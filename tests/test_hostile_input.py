@@ -441,11 +441,6 @@ def test_submission_without_metadata_or_values_asks_for_every_field(sb: Sandbox)
     before.unchanged(sb)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/slack/send_modal.py read_form assumes state.values is a dict of "
-    "dicts; a string there raises AttributeError and Bolt answers 500",
-)
 def test_submission_whose_state_values_is_not_an_object_asks_for_every_field(
     sb: Sandbox,
 ):
@@ -790,11 +785,6 @@ def test_truncated_greenhouse_answer_is_explained_and_nothing_is_sent(sb: Sandbo
     assert "so nothing was sent" in errors[ids.CANDIDATE_BLOCK]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/services/sending.py explain_check_failure words a malformed 200 "
-    "as 'answered with an error (200)'",
-)
 def test_truncated_greenhouse_answer_is_not_called_an_error_200(sb: Sandbox):
     errors = _greenhouse_fails_on_the_candidate(sb, 9702, "truncated")
 

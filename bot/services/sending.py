@@ -125,6 +125,11 @@ def explain_check_failure(exc: UpstreamError) -> str:
         )
     if isinstance(exc, RateLimited):
         return f"{name} is busy right now, so nothing was sent. Try again in a minute."
+    if isinstance(exc, MalformedResponse):
+        return (
+            f"{name} sent an answer the bot could not read, so nothing was sent. Try "
+            "again in a few minutes."
+        )
     status = f" ({exc.status})" if exc.status else ""
     return (
         f"{name} answered with an error{status}, so nothing was sent. Try again in a "

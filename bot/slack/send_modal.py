@@ -202,24 +202,31 @@ async def search_options(services: Services, query: str) -> list[dict[str, Any]]
 
 def read_form(body: dict[str, Any]) -> sending.SendForm:
     view = body["view"]
-    values = view.get("state", {}).get("values", {})
+    state = view.get("state") if isinstance(view.get("state"), dict) else {}
+    values = state.get("values") if isinstance(state.get("values"), dict) else {}
 
-    def pick(block: str, action: str) -> dict[str, Any]:
-        return values.get(block, {}).get(action) or {}
+    def pick(block: str, action: str, key: str) -> Any:
+        # A forged or damaged payload may hold anything anywhere: read defensively.
+        found = values.get(block)
+        found = found.get(action) if isinstance(found, dict) else None
+        return found.get(key) if isinstance(found, dict) else None
 
-    candidate = (
-        pick(ids.CANDIDATE_BLOCK, ids.CANDIDATE_ACTION).get("selected_option") or {}
-    )
-    test = pick(ids.TEST_BLOCK, ids.TEST_ACTION).get("selected_option") or {}
-    graders = pick(ids.GRADERS_BLOCK, ids.GRADERS_ACTION).get("selected_users") or []
-    options = pick(ids.OPTIONS_BLOCK, ids.OPTIONS_ACTION).get("selected_options") or []
+    def chosen(block: str, action: str) -> str | None:
+        option = pick(block, action, "selected_option")
+        value = option.get("value") if isinstance(option, dict) else None
+        return value if isinstance(value, str) else None
+
+    graders = pick(ids.GRADERS_BLOCK, ids.GRADERS_ACTION, "selected_users")
+    options = pick(ids.OPTIONS_BLOCK, ids.OPTIONS_ACTION, "selected_options")
+    graders = graders if isinstance(graders, list) else []
+    options = options if isinstance(options, list) else []
     meta = modal.read_metadata(view)
     key = str(meta.get("k") or "")[:64] or f"view:{view.get('id', '')}"
     return sending.SendForm(
         idempotency_key=key,
         sender_slack_id=body["user"]["id"],
-        candidate_value=candidate.get("value"),
-        test_value=test.get("value"),
+        candidate_value=chosen(ids.CANDIDATE_BLOCK, ids.CANDIDATE_ACTION),
+        test_value=chosen(ids.TEST_BLOCK, ids.TEST_ACTION),
         grader_ids=[g for g in graders if isinstance(g, str)][:20],
         options=frozenset(o.get("value", "") for o in options if isinstance(o, dict)),
     )
