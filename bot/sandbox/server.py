@@ -54,6 +54,9 @@ class StandInServer:
         config = uvicorn.Config(
             self.app,
             log_level="warning",
+            # Leave logging to the process: uvicorn's own handlers would bypass the
+            # filters (secret scrubbing) the bot installs on the root logger.
+            log_config=None,
             access_log=False,
             lifespan="off",
             # Tests stop servers often; do not make them wait for idle keep-alives.

@@ -164,10 +164,17 @@ async def resolve(
 ) -> list[CandidateChoice]:
     """Every candidate-application that `who` can mean; empty when none.
 
-    Names are searched in the local index when `db` is given; e-mail addresses, ids
-    and profile links are looked up in Harvest, which has them exactly.
+    Names and e-mail addresses are searched in the local index when `db` is given
+    (an address the index lacks is looked up in Harvest); ids and profile links are
+    read from Harvest, which has them exactly.
     """
     if who.kind == "email":
+        if db is not None:
+            # The index knows every synced address; Harvest is asked only for a
+            # candidate added since the last sync.
+            indexed = await search_by_name(harvest, who.text, db=db)
+            if indexed:
+                return indexed
         found = [c async for c in harvest.list_candidates(email=who.text)]
         return [choice for c in found for choice in await choices_for(harvest, c)]
     if who.kind == "name":

@@ -14,7 +14,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import ids, modal
 from bot.clients.karat import KaratTest
-from bot.errors import AuthFailed, FormErrors, UpstreamError, UserError
+from bot.errors import (
+    AuthFailed,
+    FormErrors,
+    MalformedResponse,
+    UpstreamError,
+    UserError,
+)
 from bot.services import candidates, sending, team_config
 from bot.services.candidates import CandidateChoice
 from bot.services.catalog import TestCatalog, test_value
@@ -73,16 +79,16 @@ async def open_send_modal(
         return
     except UpstreamError as exc:
         name = "Karat" if exc.service == "karat" else "Greenhouse"
-        await _replace(
-            client,
-            view,
-            modal.message_view(
-                f":warning: {name} could not be reached, so the form cannot be "
-                "filled in. "
-                "Try again in a few minutes.",
-                private_metadata=meta,
-            ),
+        what = (
+            "sent an answer the bot could not read"
+            if isinstance(exc, MalformedResponse)
+            else "could not be reached"
         )
+        text = (
+            f":warning: {name} {what}, so the form cannot be filled in. "
+            "Try again in a few minutes."
+        )
+        await _replace(client, view, modal.message_view(text, private_metadata=meta))
         return
     if refused:
         await _replace(client, view, modal.message_view(refused, private_metadata=meta))
