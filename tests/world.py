@@ -93,6 +93,7 @@ def world_settings(
         "GREENHOUSE_HARVEST_VERSION": "v1",
         "GREENHOUSE_API_KEY": "harvest-sandbox-key",
         "GREENHOUSE_USER_ID": 101,
+        "GREENHOUSE_WEBHOOK_SECRET": "sandbox-webhook-secret",
         "KARAT_API_URL": karat.url,
         "KARAT_API_KEY": "karat-sandbox-interviews",
         "KARAT_CODE_CHALLENGE_API_KEY": "karat-sandbox-challenges",

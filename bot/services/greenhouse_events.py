@@ -5,6 +5,8 @@
 - Hired or rejected: tests still waiting on the candidate stop counting (Greenhouse
   stops updating them too).
 - Merged: invitations follow the candidate to the surviving record.
+
+Every event also refreshes the candidate's entry in the local index (search).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from sqlmodel import col, update
 
 from bot.blocks import messages
+from bot.services import index_refresh
 from bot.services.context import Services
 from bot.services.recruiter import recruiter_user
 from bot.storage import invitations as store
@@ -27,6 +30,7 @@ async def handle(services: Services, effect: Effect, *, post: Any) -> dict[str, 
     """Handle one event; `post(effect, user_id, message)` delivers a DM once."""
     event = effect.payload
     action = event.get("action")
+    await _keep_index_fresh(services, event)
     if action == "candidate_stage_change":
         return await _stage_changed(services, effect, event, post)
     if action in ("hire_candidate", "reject_candidate") or (
@@ -37,6 +41,21 @@ async def handle(services: Services, effect: Effect, *, post: Any) -> dict[str, 
     if action == "merge_candidate" and event.get("new_candidate_id"):
         return {"moved": await _follow_merge(services, event)}
     return {"ignored": action}
+
+
+async def _keep_index_fresh(services: Services, event: dict[str, Any]) -> None:
+    candidate_id = event.get("candidate_id")
+    if not isinstance(candidate_id, int):
+        return
+    if event.get("action") in ("delete_candidate", "merge_candidate"):
+        await index_refresh.forget_candidate(services.db, candidate_id)
+        new_id = event.get("new_candidate_id")
+        if isinstance(new_id, int):
+            await index_refresh.refresh_candidate(services.db, services.harvest, new_id)
+    else:
+        await index_refresh.refresh_candidate(
+            services.db, services.harvest, candidate_id
+        )
 
 
 async def _stage_changed(

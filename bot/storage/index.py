@@ -366,3 +366,13 @@ async def counts(session: AsyncSession) -> dict[str, int]:
         total = await _run(session, select(func.count()).select_from(table))
         result[table.name] = int(total.scalar_one())
     return result
+
+
+async def forget_candidate(session: AsyncSession, candidate_id: int) -> None:
+    """Remove a candidate Greenhouse deleted or merged away, with its applications."""
+    for model, column in (
+        (IndexApplication, IndexApplication.candidate_id),
+        (IndexCandidateTerm, IndexCandidateTerm.candidate_id),
+        (IndexCandidate, IndexCandidate.id),
+    ):
+        await _run(session, delete(model).where(column == candidate_id))
