@@ -16,14 +16,12 @@ from starlette.applications import Starlette
 
 from bot.clients.greenhouse import build_harvest_client
 from bot.clients.greenhouse.base import HarvestClient
-from bot.clients.greenhouse.shared_limiter import SharedRateLimiter
 from bot.clients.karat import KaratClient, build_karat_client
 from bot.services.context import Services
 from bot.settings import Settings
 from bot.slack.app import build_bolt_app, build_slack_client
 from bot.slack.messenger import SlackMessenger
 from bot.storage.db import Database, WorkerLockTaken
-from bot.storage.limiter_store import DatabaseLimiterStore
 from bot.web import build_web_app
 from bot.worker import Worker
 
@@ -40,13 +38,15 @@ def build_services(
     """Services for a settings object that has passed `Settings.require()`."""
     client = slack_client or build_slack_client(settings)
     db = Database(settings.DATABASE_URL)
-    # Greenhouse counts requests per account: every process of the deployment takes
-    # its turn from one window kept in the database.
-    limiter = SharedRateLimiter(store=DatabaseLimiterStore(db))
+    # The process-wide limiter: interactive calls must not queue behind a database
+    # lock. Greenhouse's X-RateLimit-Remaining is account-wide, so every process
+    # paces itself on the same count; `karat-bot sync`, the heavy reader, takes its
+    # turns from the window kept in the database (see README, "Greenhouse rate
+    # limits").
     services = Services(
         settings=settings,
         db=db,
-        harvest=harvest or build_harvest_client(settings, limiter=limiter),
+        harvest=harvest or build_harvest_client(settings),
         karat=karat or build_karat_client(settings),
         slack=SlackMessenger(client),
     )

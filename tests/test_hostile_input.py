@@ -657,8 +657,8 @@ def test_broken_karat_catalogue_is_explained_in_the_modal(
         assert "KARAT_API_KEY" in text
     else:
         assert text == (
-            ":warning: Karat could not be reached, so the form cannot be filled in. "
-            "Try again in a few minutes."
+            ":warning: Karat sent an answer the bot could not read, so the form "
+            "cannot be filled in. Try again in a few minutes."
         )
     assert view_problems(update.args["view"]) == []
     assert invitations(sandbox) == []

@@ -41,7 +41,7 @@ async def test_concurrent_sends_from_two_modals_make_one_invitation(world: World
         o for o in outcomes if isinstance(o, sending.SendOutcome) and not o.duplicate
     ]
     others = [o for o in outcomes if o not in sent]
-    assert len(sent) == 1
+    assert len(sent) == 1, outcomes
     assert len(world.karat.requests_to("send_test")) == 1
     for other in others:
         # Either told it is already there, or refused in the form: never sent twice.
