@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import freezegun
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -22,6 +23,13 @@ from bot.storage.db import sync_url
 from bot.storage.migrate import upgrade
 
 BASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+# Frozen time must not reach the event loops of servers running in other threads:
+# a timer armed while the clock is frozen would be due decades later once it thaws,
+# and such a server would never notice it was asked to stop.
+freezegun.configure(
+    extend_ignore_list=["asyncio", "selectors", "threading", "uvicorn", "anyio"]
+)
 
 
 def _postgres(url: str) -> bool:

@@ -83,7 +83,12 @@ class StandInServer:
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
-            self._thread.join(timeout=self.start_timeout)
+            self._thread.join(timeout=2)
+            if self._thread.is_alive() and self._server is not None:
+                # A client that never hangs up (a keep-alive pool, a websocket) must
+                # not hold a test run hostage: stop without waiting for it.
+                self._server.force_exit = True
+                self._thread.join(timeout=self.start_timeout)
         if self._sock is not None:
             self._sock.close()
         self._server = None
