@@ -10,7 +10,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -91,9 +99,10 @@ class Invitation(SQLModel, table=True):
     token_hash: str = Field(max_length=64)
     idempotency_key: str = Field(max_length=64)
 
-    candidate_id: int = Field(index=True)
-    application_id: int
-    job_id: int | None = None
+    # Greenhouse ids run past 2**31: every column holding one is a BIGINT.
+    candidate_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    application_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    job_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     candidate_name: str
     job_name: str | None = None
 
@@ -103,7 +112,7 @@ class Invitation(SQLModel, table=True):
 
     sender_slack_id: str = Field(max_length=32, index=True)
     sender_name: str
-    sender_greenhouse_id: int | None = None
+    sender_greenhouse_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     recruiter_name: str | None = None
 
     karat_interview_id: str | None = Field(default=None, max_length=200, index=True)
@@ -138,7 +147,7 @@ class Grader(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     invitation_id: int = Field(foreign_key="invitation.id", index=True)
     slack_user_id: str = Field(max_length=32, index=True)
-    greenhouse_user_id: int | None = None
+    greenhouse_user_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     name: str
     reminders_sent: int = 0
     last_reminded_at: datetime | None = _when()

@@ -138,12 +138,18 @@ class RateLimiter:
             if limit is not None:
                 state.limit = limit
             if remaining is not None:
-                fresh = state.remaining is None or remaining > state.remaining
-                if fresh or now >= state.window_end:
-                    # A new window began no earlier than the last request; assuming it
-                    # began now can only make us wait longer than needed, never less.
-                    state.window_end = now + window
-                state.remaining = remaining
+                first = state.limit is not None and remaining == state.limit - 1
+                if state.remaining is None or now >= state.window_end:
+                    # Nothing known of the current window: this answer tells.
+                    state.window_end, state.remaining = now + window, remaining
+                else:
+                    if first:
+                        # A window began before this answer came back, so it ends no
+                        # later than a whole window from now: waiting that long is safe.
+                        state.window_end = now + window
+                    # Answers overtake each other: within a window the count only
+                    # falls, so a late answer with a higher count is old news.
+                    state.remaining = min(state.remaining, remaining)
             if status == 429:
                 lowered = {k.lower(): v for k, v in headers.items()}
                 state.blocked_until = now + retry_after_seconds(lowered, now=now)
