@@ -123,12 +123,16 @@ class Worker:
         """
         services = self.services
         running: set[asyncio.Task[bool]] = set()
+        working: dict[asyncio.Task[bool], int] = {}
+        heartbeat = asyncio.create_task(self._renew_leases(working))
         try:
             while not stop.is_set():
                 free = self.batch - len(running)
                 claimed = await self._claim(free) if free > 0 else []
                 for effect in claimed:
-                    running.add(asyncio.create_task(effects.run(services, effect)))
+                    task = asyncio.create_task(effects.run(services, effect))
+                    running.add(task)
+                    working[task] = effect.id or 0
                 if running:
                     services.wakeup.clear()
                     wakeup = asyncio.ensure_future(services.wakeup.wait())
@@ -137,14 +141,34 @@ class Worker:
                     )
                     wakeup.cancel()
                     running = {task for task in running if not task.done()}
+                    for task in [t for t in working if t.done()]:
+                        del working[task]
                 elif not claimed:
                     await self._idle(stop)
         finally:
+            heartbeat.cancel()
             for task in running:
                 task.cancel()
             for task in running:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+    async def _renew_leases(self, working: dict[asyncio.Task[bool], int]) -> None:
+        """While this worker lives, the effects it works on stay its own.
+
+        A lease runs out only when its worker died; a slow handler (a retried write,
+        a throttled Harvest) keeps renewing, so no second worker repeats its work.
+        """
+        services = self.services
+        lease = timedelta(seconds=services.settings.WORKER_LEASE_SECONDS)
+        while True:
+            await asyncio.sleep(lease.total_seconds() / 3)
+            ids = [effect_id for task, effect_id in working.items() if not task.done()]
+            try:
+                async with services.db.session() as session:
+                    await outbox.renew(session, ids, until=services.clock() + lease)
+            except Exception:
+                logger.exception("worker could not renew its leases")
 
     async def _claim(self, limit: int) -> list[Any]:
         services = self.services

@@ -72,7 +72,7 @@ def _env(
         KARAT_API_KEY="karat-sandbox-interviews",
         PUBLIC_URL="https://bot.example.com",
         DATABASE_URL=db,
-        WORKER_LEASE_SECONDS="3",
+        WORKER_LEASE_SECONDS="6",
         LOG_LEVEL="WARNING",
     )
     return env

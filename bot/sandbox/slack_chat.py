@@ -115,8 +115,16 @@ class ChatMixin:
             if not with_metadata:
                 shown.pop("metadata", None)
             found.append(shown)
-        # Newest first, as Slack answers; paging by cursor is not modelled here.
-        return {"messages": found[:limit], "has_more": len(found) > limit}
+        # Newest first, as Slack answers, a page at a time behind an opaque cursor.
+        cursor = str(args.get("cursor") or "")
+        start = int(cursor.removeprefix("next:")) if cursor.startswith("next:") else 0
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        answer: dict[str, Any] = {"messages": page, "has_more": more}
+        answer["response_metadata"] = {
+            "next_cursor": f"next:{start + limit}" if more else ""
+        }
+        return answer
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args.get("channel"))

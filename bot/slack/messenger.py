@@ -14,6 +14,8 @@ from bot.services.ports import MessageRef, SlackIdentity, SlackPerson
 
 # The message metadata type the bot tags its DMs with, to find them again.
 METADATA_EVENT = "karat_bot_message"
+# How far back a replay looks for its DM: 10 pages of 200 messages.
+HISTORY_PAGES = 10
 
 # Errors that no retry will cure.
 _GONE = {
@@ -70,17 +72,23 @@ class SlackMessenger:
         self, user_id: str, *, key: str, since: datetime
     ) -> MessageRef | None:
         channel = await self._open(user_id)
-        answer = await self._call(
-            self.client.conversations_history,
-            channel=channel,
-            oldest=f"{since.timestamp():.6f}",
-            include_all_metadata=True,
-            limit=200,
-        )
-        for message in answer.get("messages", []):
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("key") == key:
-                return MessageRef(channel=channel, ts=message["ts"])
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            answer = await self._call(
+                self.client.conversations_history,
+                channel=channel,
+                oldest=f"{since.timestamp():.6f}",
+                include_all_metadata=True,
+                limit=200,
+                **({"cursor": cursor} if cursor else {}),
+            )
+            for message in answer.get("messages", []):
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("key") == key:
+                    return MessageRef(channel=channel, ts=message["ts"])
+            cursor = (answer.get("response_metadata") or {}).get("next_cursor")
+            if not answer.get("has_more") or not cursor:
+                return None
         return None
 
     async def _open(self, user_id: str) -> str:

@@ -186,3 +186,17 @@ async def claim_key(
 
 async def by_key(session: AsyncSession, key: str) -> Effect | None:
     return (await session.exec(select(Effect).where(Effect.key == key))).first()
+
+
+async def renew(
+    session: AsyncSession, effect_ids: list[int], *, until: datetime
+) -> None:
+    """Extend the lease of effects still being worked on, so nobody takes them over."""
+    if not effect_ids:
+        return
+    await session.exec(
+        update(Effect)  # type: ignore[call-overload]
+        .where(col(Effect.id).in_(effect_ids))
+        .where(Effect.status == EffectStatus.PENDING)
+        .values(leased_until=until)
+    )
