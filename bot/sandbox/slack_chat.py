@@ -174,8 +174,12 @@ class ChatMixin:
         raise SlackError("users_not_found")
 
     def _new_ts(self) -> str:
-        # Slack's ts is seconds.micro and unique per channel; a counter keeps it so.
-        return f"{int(time.time())}.{next(self._ids):06d}"
+        # Slack's ts is the posting time in seconds.micro, unique per channel: the
+        # clock, nudged forward a microsecond when two posts share one.
+        with self._lock:
+            moment = max(time.time(), getattr(self, "_last_ts", 0.0) + 1e-6)
+            self._last_ts = moment
+        return f"{moment:.6f}"
 
 
 def _require_content(args: dict[str, Any]) -> None:
