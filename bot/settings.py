@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     )
     GREENHOUSE_USER_ID: int | None = Field(
         None,
+        ge=1,
         description="the numeric id of the integration service user "
         "(Configure > Users, the number in the edit page's URL)",
     )

@@ -16,21 +16,35 @@ async def test_a_fresh_account_is_not_slowed() -> None:
     assert waits == [0.0] * 5
 
 
-async def test_requests_are_spread_once_half_the_window_is_spent() -> None:
+async def test_requests_are_spread_once_a_fifth_of_the_window_is_left() -> None:
     clock = FakeClock()
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
     await limiter.acquire("acme", window=10)
     await limiter.observe(
         "acme",
-        {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "4"},
+        {"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "2"},
         status=200,
         window=10,
     )
 
     wait = await limiter.acquire("acme", window=10)
 
-    # Four requests left for ten seconds: one every 2.5 s.
-    assert wait == 2.5
+    # Two requests left for ten seconds: one every 5 s.
+    assert wait == 5.0
+
+
+async def test_requests_go_at_once_while_most_of_the_window_is_left() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    await limiter.acquire("acme", window=10)
+    await limiter.observe(
+        "acme",
+        {"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "8"},
+        status=200,
+        window=10,
+    )
+
+    assert await limiter.acquire("acme", window=10) == 0.0
 
 
 async def test_an_empty_window_is_waited_out_to_its_end() -> None:

@@ -12,6 +12,7 @@ import asyncio
 from sqlmodel import select
 
 from bot.errors import FormErrors
+from bot.sandbox.harvest import RateWindow
 from bot.services import sending
 from bot.services.catalog import TestCatalog
 from bot.storage.models import Invitation
@@ -19,7 +20,9 @@ from tests.world import World
 
 
 async def test_concurrent_sends_from_two_modals_make_one_invitation(world: World):
-    # All six pass the checks (nothing is waiting yet), then race to claim.
+    # All six pass the checks (nothing is waiting yet), then race to claim. This is
+    # about the race, not throttling: lift Harvest's limit.
+    world.harvest.rate_limits["v1"] = RateWindow(100_000, 10.0)
     catalog = TestCatalog(world.services.karat)
 
     async def submit(key: str, sender: str):

@@ -27,7 +27,8 @@ METADATA_LINES = 8
 
 
 def _payload(text: str, blocks: list[Any]) -> dict[str, Any]:
-    return {"text": text, "blocks": [b.to_dict() for b in blocks]}
+    # The fallback text is mrkdwn too (notifications show it): names are escaped.
+    return {"text": cut(escape(text), 3000), "blocks": [b.to_dict() for b in blocks]}
 
 
 def _links(invitation: Invitation, settings: Settings) -> ActionsBlock:

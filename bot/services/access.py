@@ -8,13 +8,17 @@ cached briefly so a burst of commands does not become a burst of Harvest calls.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
+from bot.errors import UpstreamError
 from bot.services.context import Services
 from bot.services.people import MappedPerson, map_user
 
 CACHE_SECONDS = 300.0
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -57,3 +61,18 @@ def refusal(services: Services, person: MappedPerson) -> str:
         f"Greenhouse account that uses their Slack e-mail address ({person.problem}). "
         f"Ask {admins_to_ask(services)} to add you in Greenhouse."
     )
+
+
+async def member_refusal(
+    services: Services, cache: AccessCache, user_id: str
+) -> str | None:
+    """Why this person may not send or follow tests, or None when they may."""
+    try:
+        person = await member(services, cache, user_id)
+    except UpstreamError as exc:
+        logger.warning("access check failed user=%s error=%s", user_id, exc)
+        return (
+            "The bot could not check your Greenhouse account just now "
+            f"({exc.service} did not answer); try again in a minute."
+        )
+    return None if person.ok else refusal(services, person)

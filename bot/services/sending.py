@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -353,6 +353,7 @@ async def send(services: Services, plan: SendPlan) -> SendOutcome:
     except UpstreamError as exc:
         await _release(services, plan, invitation, exc)
         raise
+    unique = {g.person.slack_id: g for g in plan.graders}
     graders = [
         Grader(
             invitation_id=invitation.id or 0,
@@ -360,9 +361,27 @@ async def send(services: Services, plan: SendPlan) -> SendOutcome:
             greenhouse_user_id=g.user.id if g.user else None,
             name=g.name,
         )
-        for g in plan.graders
+        for g in unique.values()
     ]
     now = services.clock()
+    try:
+        await _record_sent(services, invitation, interview_id, graders, now)
+    except Exception:
+        # Karat has the invitation: it must not be lost with the rest. Record the
+        # bare minimum so the result can still arrive, then say what is missing.
+        logger.exception("recording the sent test failed invitation=%s", invitation.id)
+        await _record_sent(services, invitation, interview_id, [], now)
+    return await _after_sent(services, plan, invitation, graders, interview_id)
+
+
+async def _record_sent(
+    services: Services,
+    invitation: Invitation,
+    interview_id: str,
+    graders: list[Grader],
+    now: datetime,
+) -> None:
+    settings = services.settings
     async with services.db.session() as session:
         await store.transition(
             session,
@@ -382,11 +401,20 @@ async def send(services: Services, plan: SendPlan) -> SendOutcome:
         )
         session.add_all(graders)
         await effects.owe_sent_note(session, invitation.id or 0)
+
+
+async def _after_sent(
+    services: Services,
+    plan: SendPlan,
+    invitation: Invitation,
+    graders: list[Grader],
+    interview_id: str,
+) -> SendOutcome:
     logger.info(
         "test sent invitation=%s candidate_id=%s application_id=%s "
         "karat_interview_id=%s",
         invitation.id,
-        candidate.id,
+        plan.candidate.id,
         plan.application.id,
         interview_id,
     )

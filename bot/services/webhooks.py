@@ -52,35 +52,54 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
 
 
 def _user(stub: Any) -> dict[str, Any] | None:
-    if not isinstance(stub, dict) or not stub.get("id"):
+    if not isinstance(stub, dict) or _id(stub.get("id")) is None:
         return None
-    return {"id": stub.get("id"), "email": stub.get("email"), "name": stub.get("name")}
+    return {
+        "id": stub["id"],
+        "email": _text(stub.get("email")),
+        "name": _text(stub.get("name")),
+    }
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _id(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str | None:
+    return value[:200] if isinstance(value, str) else None
 
 
 def summarise(action: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """The fields the worker needs from one event (no candidate contact details)."""
-    application = payload.get("application") or {}
-    candidate = application.get("candidate") or payload.get("candidate") or {}
-    person = payload.get("person") or {}
-    stage = application.get("current_stage") or {}
-    jobs = application.get("jobs") or []
-    job = jobs[0] if jobs and isinstance(jobs[0], dict) else {}
+    """The fields the worker needs from one event (no candidate contact details).
+
+    Every field is checked for its type: a signed but malformed delivery yields
+    empty fields, never an error that would make Greenhouse retry it for hours.
+    """
+    application = _dict(payload.get("application"))
+    candidate = _dict(application.get("candidate")) or _dict(payload.get("candidate"))
+    person = _dict(payload.get("person"))
+    stage = _dict(application.get("current_stage"))
+    jobs = application.get("jobs")
+    job = _dict(jobs[0]) if isinstance(jobs, list) and jobs else {}
+    names = (_text(candidate.get("first_name")), _text(candidate.get("last_name")))
     return {
         "action": action,
-        "application_id": application.get("id"),
-        "application_status": application.get("status"),
-        "prospect": bool(application.get("prospect")),
-        "candidate_id": candidate.get("id") or person.get("id"),
-        "candidate_name": " ".join(
-            p for p in (candidate.get("first_name"), candidate.get("last_name")) if p
-        ),
-        "stage_id": stage.get("id"),
-        "stage_name": stage.get("name"),
-        "job_id": job.get("id"),
-        "job_name": job.get("name"),
+        "application_id": _id(application.get("id")),
+        "application_status": _text(application.get("status")),
+        "prospect": application.get("prospect") is True,
+        "candidate_id": _id(candidate.get("id")) or _id(person.get("id")),
+        "candidate_name": " ".join(p for p in names if p),
+        "stage_id": _id(stage.get("id")),
+        "stage_name": _text(stage.get("name")),
+        "job_id": _id(job.get("id")),
+        "job_name": _text(job.get("name")),
         "recruiter": _user(candidate.get("recruiter")),
         "credited_to": _user(application.get("credited_to")),
-        "new_candidate_id": person.get("new_candidate_id"),
+        "new_candidate_id": _id(person.get("new_candidate_id")),
     }
 
 
@@ -98,7 +117,7 @@ async def receive(services: Services, body: bytes, headers: Any) -> Answer:
         )
     try:
         document = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return Answer(400, {"error": "body is not JSON"})
     if not isinstance(document, dict) or not isinstance(document.get("action"), str):
         return Answer(400, {"error": "body has no action"})

@@ -107,19 +107,6 @@ async def stats_for(services: Services, job: str) -> dict[str, Any]:
     return messages.stats_reply(found, label=label)
 
 
-async def _refusal(services: Services, cache: AccessCache, user_id: str) -> str | None:
-    """Why this person may not use the command, or None when they may."""
-    try:
-        person = await access.member(services, cache, user_id)
-    except UpstreamError as exc:
-        logger.warning("access check failed user=%s error=%s", user_id, exc)
-        return (
-            "The bot could not check your Greenhouse account just now "
-            f"({exc.service} did not answer); try again in a minute."
-        )
-    return None if person.ok else access.refusal(services, person)
-
-
 def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
     """Attach `/karat` to the Bolt app."""
     cache = AccessCache()
@@ -138,7 +125,7 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
             # The trigger lasts 3 s: open the modal first; the sender is checked
             # while it loads (and again on submit).
             await ack()
-            await open_send_modal(
+            opened = await open_send_modal(
                 services,
                 catalog,
                 client,
@@ -146,11 +133,17 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
                 who=rest,
                 channel_id=command.get("channel_id"),
                 response_url=command.get("response_url"),
-                refusal=_refusal(services, cache, user_id),
+                refusal=access.member_refusal(services, cache, user_id),
             )
+            if not opened:
+                await respond(
+                    response_type="ephemeral",
+                    text="Slack did not open the form in time; type `/karat send` "
+                    "again.",
+                )
         elif sub in ("status", "list", "stats"):
             await ack()
-            refused = await _refusal(services, cache, user_id)
+            refused = await access.member_refusal(services, cache, user_id)
             if refused is not None:
                 await respond(response_type="ephemeral", text=refused)
             elif sub == "status":

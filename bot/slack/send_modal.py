@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -22,6 +22,7 @@ from bot.errors import (
     UserError,
 )
 from bot.services import candidates, sending, team_config
+from bot.services.access import AccessCache, member_refusal
 from bot.services.candidates import CandidateChoice
 from bot.services.catalog import TestCatalog, test_value
 from bot.services.context import Services
@@ -48,8 +49,8 @@ async def open_send_modal(
     choice_value: str | None = None,
     channel_id: str | None = None,
     response_url: str | None = None,
-    refusal: Awaitable[str | None] | None = None,
-) -> None:
+    refusal: Coroutine[Any, Any, str | None] | None = None,
+) -> bool:
     """Open the loading modal first (the trigger lasts 3 s), then fill it in.
 
     `who` is what was typed after `/karat send`; `choice_value`
@@ -57,9 +58,15 @@ async def open_send_modal(
     comes from a button that already knows the application.
     """
     meta = modal.metadata(k=secrets.token_urlsafe(16), ch=channel_id, ru=response_url)
-    opened = await client.views_open(
-        trigger_id=trigger_id, view=modal.loading_view(private_metadata=meta)
-    )
+    try:
+        opened = await client.views_open(
+            trigger_id=trigger_id, view=modal.loading_view(private_metadata=meta)
+        )
+    except SlackApiError as exc:
+        if refusal is not None:
+            refusal.close()  # type: ignore[attr-defined]
+        logger.warning("views.open failed: %s", exc.response.get("error"))
+        return False
     view = opened["view"]
     try:
         refused, tests, (choice, notice) = await asyncio.gather(
@@ -76,7 +83,7 @@ async def open_send_modal(
                 private_metadata=meta,
             ),
         )
-        return
+        return True
     except UpstreamError as exc:
         name = "Karat" if exc.service == "karat" else "Greenhouse"
         what = (
@@ -89,10 +96,10 @@ async def open_send_modal(
             "Try again in a few minutes."
         )
         await _replace(client, view, modal.message_view(text, private_metadata=meta))
-        return
+        return True
     if refused:
         await _replace(client, view, modal.message_view(refused, private_metadata=meta))
-        return
+        return True
     if not tests:
         await _replace(
             client,
@@ -104,7 +111,7 @@ async def open_send_modal(
                 private_metadata=meta,
             ),
         )
-        return
+        return True
     graders = await _graders_for(services, choice)
     form = modal.form_view(
         private_metadata=meta,
@@ -115,6 +122,7 @@ async def open_send_modal(
         notice=notice,
     )
     await _replace(client, view, form)
+    return True
 
 
 async def _aligned_test(
@@ -233,7 +241,8 @@ def read_form(body: dict[str, Any]) -> sending.SendForm:
         sender_slack_id=body["user"]["id"],
         candidate_value=chosen(ids.CANDIDATE_BLOCK, ids.CANDIDATE_ACTION),
         test_value=chosen(ids.TEST_BLOCK, ids.TEST_ACTION),
-        grader_ids=[g for g in graders if isinstance(g, str)][:20],
+        # The same person twice is one grader (dict keeps the order of first sight).
+        grader_ids=list(dict.fromkeys(g for g in graders if isinstance(g, str)))[:20],
         options=frozenset(o.get("value", "") for o in options if isinstance(o, dict)),
     )
 
@@ -296,6 +305,7 @@ async def submit(
 
 def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
     """Attach the modal's listeners to the Bolt app."""
+    cache = AccessCache()
 
     @app.options(ids.CANDIDATE_ACTION)
     async def candidate_options(ack: AsyncAck, payload: dict[str, Any]) -> None:
@@ -306,8 +316,13 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
         ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
+        user_id = (shortcut.get("user") or {}).get("id", "")
         await open_send_modal(
-            services, catalog, client, trigger_id=shortcut["trigger_id"]
+            services,
+            catalog,
+            client,
+            trigger_id=shortcut["trigger_id"],
+            refusal=member_refusal(services, cache, user_id),
         )
 
     @app.action(ids.OPEN_SEND_ACTION)
@@ -322,6 +337,9 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
             client,
             trigger_id=body["trigger_id"],
             choice_value=str(action.get("value") or ""),
+            refusal=member_refusal(
+                services, cache, (body.get("user") or {}).get("id", "")
+            ),
         )
 
     @app.view_submission(ids.SEND_MODAL)

@@ -2,8 +2,8 @@
 
 Greenhouse counts requests per account in a fixed window (v1: 10 s; v3: about 30 s)
 and says how many are left in `X-RateLimit-Remaining` on every answer. The limiter
-reads those headers (in any case), paces requests once less than half the window is
-left, waits out the window when nothing is left, and after a 429 waits `Retry-After`
+reads those headers (in any case), paces requests once less than a fifth of the
+window is left, waits out the window when nothing is left, and after a 429 waits `Retry-After`
 (or until `X-RateLimit-Reset`). Its state sits behind `LimiterStore`, so it can move
 to the database when several processes share one account.
 """
@@ -23,7 +23,9 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 # Below this share of the window left, requests are spread over the time remaining.
-SLOW_BELOW = 0.5
+# Low enough that a recruiter's modal (a handful of reads) is not slowed while most
+# of the window is unused; high enough to arrive at the limit gently, not with a 429.
+SLOW_BELOW = 0.2
 
 
 @dataclass

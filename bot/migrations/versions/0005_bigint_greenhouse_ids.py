@@ -26,6 +26,10 @@ COLUMNS = {
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite's INTEGER already holds 64 bits; rebuilding the tables would only
+        # fight their foreign keys.
+        return
     for table, columns in COLUMNS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for name, nullable in columns:
@@ -38,6 +42,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        return
     for table, columns in COLUMNS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for name, nullable in columns:
