@@ -3,9 +3,9 @@
 Greenhouse counts requests per account in a fixed window (v1: 10 s; v3: about 30 s)
 and says how many are left in `X-RateLimit-Remaining` on every answer. The limiter
 reads those headers (in any case), paces requests once less than a fifth of the
-window is left, waits out the window when nothing is left, and after a 429 waits `Retry-After`
-(or until `X-RateLimit-Reset`). Its state sits behind `LimiterStore`, so it can move
-to the database when several processes share one account.
+window is left, waits out the window when nothing is left, and after a 429 waits
+`Retry-After` (or until `X-RateLimit-Reset`). Its state sits behind `LimiterStore`,
+so it can move to the database when several processes share one account.
 """
 
 from __future__ import annotations
