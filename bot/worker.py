@@ -19,6 +19,11 @@ from bot.storage.db import WorkerLock
 
 logger = logging.getLogger(__name__)
 
+# Greenhouse notes wait their turn in Harvest's rate window. A few in flight keep the
+# window busy; more would only hold slots that status fetches and DMs could use.
+THROTTLED = ("note",)
+THROTTLED_SLOTS = 8
+
 
 class Worker:
     def __init__(
@@ -124,15 +129,21 @@ class Worker:
         services = self.services
         running: set[asyncio.Task[bool]] = set()
         working: dict[asyncio.Task[bool], int] = {}
+        working_kind: dict[asyncio.Task[bool], str] = {}
         heartbeat = asyncio.create_task(self._renew_leases(working))
         try:
             while not stop.is_set():
                 free = self.batch - len(running)
-                claimed = await self._claim(free) if free > 0 else []
+                writing = sum(1 for t in running if working_kind.get(t) in THROTTLED)
+                claimed = await self._claim(free, other_than=THROTTLED) if free else []
+                room = min(free - len(claimed), THROTTLED_SLOTS - writing)
+                if room > 0:
+                    claimed += await self._claim(room, kinds=THROTTLED)
                 for effect in claimed:
                     task = asyncio.create_task(effects.run(services, effect))
                     running.add(task)
                     working[task] = effect.id or 0
+                    working_kind[task] = effect.kind
                 if running:
                     services.wakeup.clear()
                     wakeup = asyncio.ensure_future(services.wakeup.wait())
@@ -143,6 +154,7 @@ class Worker:
                     running = {task for task in running if not task.done()}
                     for task in [t for t in working if t.done()]:
                         del working[task]
+                        working_kind.pop(task, None)
                 elif not claimed:
                     await self._idle(stop)
         finally:
@@ -170,7 +182,13 @@ class Worker:
             except Exception:
                 logger.exception("worker could not renew its leases")
 
-    async def _claim(self, limit: int) -> list[Any]:
+    async def _claim(
+        self,
+        limit: int,
+        *,
+        kinds: tuple[str, ...] | None = None,
+        other_than: tuple[str, ...] = (),
+    ) -> list[Any]:
         services = self.services
         try:
             async with services.db.session() as session:
@@ -180,6 +198,8 @@ class Worker:
                     skip_locked=not services.db.sqlite,
                     now=services.clock(),
                     lease=timedelta(seconds=services.settings.WORKER_LEASE_SECONDS),
+                    kinds=kinds,
+                    other_than=other_than,
                 )
         except Exception:
             logger.exception("worker could not claim effects")

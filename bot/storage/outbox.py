@@ -68,8 +68,10 @@ async def claim(
     skip_locked: bool,
     now: datetime | None = None,
     lease: timedelta = LEASE,
+    kinds: tuple[str, ...] | None = None,
+    other_than: tuple[str, ...] = (),
 ) -> list[Effect]:
-    """Lease up to `limit` due effects to the caller."""
+    """Lease up to `limit` due effects (of `kinds`, or of none of `other_than`)."""
     now = now or utcnow()
     due = (
         select(Effect.id)
@@ -79,6 +81,10 @@ async def claim(
         .order_by(col(Effect.due_at))
         .limit(limit)
     )
+    if kinds is not None:
+        due = due.where(col(Effect.kind).in_(kinds))
+    if other_than:
+        due = due.where(col(Effect.kind).not_in(other_than))
     if skip_locked:
         due = due.with_for_update(skip_locked=True)
     ids = list((await session.exec(due)).all())
