@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import os
 import signal
@@ -27,22 +26,19 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bot.sandbox.backlog import GRADERS, seed_results, token_for
 from bot.sandbox.harvest import HarvestStandIn, RateWindow
 from bot.sandbox.karat import KaratStandIn
 from bot.sandbox.server import StandInServer
 from bot.sandbox.slack_api import SlackStandIn
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
-from bot.storage.models import Grader, Invitation, InvitationStatus
-from bot.timefmt import now
 
-GRADERS = ("U0SAM", "U0LEE")
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -134,46 +130,10 @@ class Stage:
 
 async def seed(sandbox: Stage, count: int, *, prefix: str) -> list[tuple[int, str]]:
     """`count` sent invitations whose results Karat has; (invitation id, token)."""
-    harvest, karat = sandbox.harvest, sandbox.karat
-    candidate_ids = harvest.add_synthetic_candidates(count, seed=hash(prefix) % 1000)
-    wanted = set(candidate_ids)
-    application_of = {
-        a["candidate_id"]: a["id"]
-        for a in harvest.data.applications.values()
-        if a["candidate_id"] in wanted
-    }
     db = Database(sandbox.database_url)
-    made = []
-    async with db.session() as session:
-        for n, candidate_id in enumerate(candidate_ids):
-            token = f"{prefix}-token-{n}"
-            invitation = Invitation(
-                token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                idempotency_key=f"{prefix}-{n}",
-                candidate_id=candidate_id,
-                application_id=application_of[candidate_id],
-                candidate_name=f"Candidate {n}",
-                job_name="Backend Engineer",
-                test_kind="interview",
-                test_id="karat-backend-60",
-                test_name="Backend Interview (60 min)",
-                sender_slack_id="U0ANA",
-                sender_name="Ana Ruiz",
-                karat_interview_id=f"{prefix}-{n}",
-                status=InvitationStatus.SENT,
-                sent_at=now() - timedelta(hours=1),
-                next_check_at=now() + timedelta(days=1),
-            )
-            session.add(invitation)
-            await session.flush()
-            for user in GRADERS:
-                session.add(
-                    Grader(invitation_id=invitation.id, slack_user_id=user, name=user)
-                )
-            karat.seed_complete(f"{prefix}-{n}", score=60 + n % 40)
-            made.append((invitation.id or 0, token))
+    made = await seed_results(db, sandbox.harvest, sandbox.karat, count, prefix=prefix)
     await db.dispose()
-    return made
+    return [(i.id or 0, token_for(prefix, n)) for n, i in enumerate(made)]
 
 
 def delivered_at(sandbox: Stage, ids: list[int]) -> dict[int, float]:

@@ -15,11 +15,11 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from bot.sandbox.backlog import GRADERS, seed_results
 from bot.sandbox.harvest import HarvestStandIn, RateWindow
 from bot.sandbox.karat import KaratStandIn
 from bot.sandbox.server import StandInServer
@@ -30,15 +30,12 @@ from bot.storage.db import Database
 from bot.storage.models import (
     Effect,
     EffectStatus,
-    Grader,
     Invitation,
     InvitationStatus,
 )
-from bot.timefmt import now
 from tests.conftest import on_postgres
 
 RESULTS = 200
-GRADERS = ("U0SAM", "U0LEE")
 
 
 @pytest.fixture
@@ -82,44 +79,13 @@ async def _seed(
     db: Database, harvest: HarvestStandIn, karat: KaratStandIn
 ) -> list[int]:
     """200 sent invitations whose results Karat has, each owing a status fetch."""
-    candidate_ids = harvest.add_synthetic_candidates(RESULTS, seed=7)
-    application_of = {
-        a["candidate_id"]: a["id"]
-        for a in harvest.data.applications.values()
-        if a["candidate_id"] in set(candidate_ids)
-    }
-    ids = []
+    seeded = await seed_results(db, harvest, karat, RESULTS, prefix="crash")
     async with db.session() as session:
-        for n, candidate_id in enumerate(candidate_ids):
-            invitation = Invitation(
-                token_hash=f"{n:064d}",
-                idempotency_key=f"crash-{n}",
-                candidate_id=candidate_id,
-                application_id=application_of[candidate_id],
-                candidate_name=f"Candidate {n}",
-                job_name="Backend Engineer",
-                test_kind="interview",
-                test_id="karat-backend-60",
-                test_name="Backend Interview (60 min)",
-                sender_slack_id="U0ANA",
-                sender_name="Ana Ruiz",
-                karat_interview_id=f"crash-{n}",
-                status=InvitationStatus.SENT,
-                sent_at=now() - timedelta(days=1),
-                next_check_at=now() + timedelta(days=1),
-            )
-            session.add(invitation)
-            await session.flush()
-            ids.append(invitation.id)
-            for user in GRADERS:
-                session.add(
-                    Grader(invitation_id=invitation.id, slack_user_id=user, name=user)
-                )
-            karat.seed_complete(f"crash-{n}", score=50 + n % 50)
+        for invitation in seeded:
             await effects.owe_status_fetch(
                 session, invitation, reason="callback", stamp="crash"
             )
-    return ids
+    return [i.id or 0 for i in seeded]
 
 
 def _start(env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
