@@ -126,13 +126,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.sync_cli import run_sync_command
 
             return run_sync_command(settings, full=args.full)
-        if args.command == "health":
-            # TODO(#6): the health check.
-            print(
-                f"karat-bot {args.command} is not available in this version yet.",
-                file=sys.stderr,
-            )
-            return EXIT_CONFIG
     except ConfigError as exc:
         _fail(exc)
         return EXIT_CONFIG
