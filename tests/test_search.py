@@ -100,7 +100,7 @@ async def test_name_prefix_comes_before_the_rest(db: Database) -> None:
     )
     found = await names(db, "ana")
     # Full-name prefix, then a later word's prefix, then an e-mail prefix; letters
-    # inside a word ("Joana") are not searched (a scan; see the NOTE in bot/storage/index.py).
+    # inside a word ("Joana") are not searched (see the NOTE in storage/index.py).
     assert found == ["Ana Smith", "Anabel Jones", "Zoë Anand", "Bob Brown"]
 
 
