@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -65,8 +68,15 @@ def summary(report: Report) -> str:
     )
 
 
-def health_message(report: Report) -> dict[str, Any]:
-    """The report as a message: `text` for notifications, `blocks` to read."""
+SMOKE_ACTION = "health_send_test_candidate"
+
+
+def health_message(report: Report, *, smoke_button: bool = False) -> dict[str, Any]:
+    """The report as a message: `text` for notifications, `blocks` to read.
+
+    With `smoke_button`, an admin can send a real test to the test candidate from the
+    report itself.
+    """
     verdict = (
         "all good"
         if report.ok and not report.count(Status.WARN)
@@ -102,6 +112,25 @@ def health_message(report: Report) -> dict[str, Any]:
             ]
         )
     )
+    if smoke_button:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Send test candidate",
+                        action_id=SMOKE_ACTION,
+                        style="primary",
+                        confirm=ConfirmObject(
+                            title="Send a real Karat test?",
+                            text="Karat invites the test candidate, and a note is "
+                            "written to their activity feed.",
+                            confirm="Send",
+                            deny="Cancel",
+                        ),
+                    )
+                ]
+            )
+        )
     return {"text": text, "blocks": [b.to_dict() for b in blocks]}
 
 

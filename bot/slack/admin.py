@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import config_modal as views
-from bot.blocks.health import health_message, refusal
+from bot.blocks.health import SMOKE_ACTION, health_message, refusal
 from bot.errors import FormErrors, UpstreamError
 from bot.logs import settings_secrets
 from bot.services import team_config
@@ -71,10 +71,16 @@ async def post_health(
     command: dict[str, Any],
     respond: AsyncRespond,
     client: AsyncWebClient,
+    *,
+    smoke: bool = False,
 ) -> None:
     """Run the health check and post the report where the command was typed."""
-    report = await run_health(HealthContext.from_services(services))
-    message = health_message(report.scrubbed(settings_secrets(services.settings)))
+    report = await run_health(HealthContext.from_services(services), smoke=smoke)
+    message = health_message(
+        report.scrubbed(settings_secrets(services.settings)),
+        smoke_button=not smoke
+        and services.settings.GREENHOUSE_TEST_APPLICATION_ID is not None,
+    )
     try:
         await client.chat_postMessage(channel=command["channel_id"], **message)
     except SlackApiError as exc:
@@ -200,6 +206,28 @@ async def submit(
 def register(app: AsyncApp, services: Services) -> None:
     """Attach the config modal's listeners to the Bolt app."""
     catalog = TestCatalog(services.karat)
+
+    @app.action(SMOKE_ACTION)
+    async def smoke_clicked(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        user_id = (body.get("user") or {}).get("id", "")
+        if not is_admin(services, user_id):
+            admins = sorted(services.settings.admin_ids)
+            await respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=refusal("health", admins),
+            )
+            return
+        channel = (body.get("channel") or {}).get("id") or user_id
+        await post_health(
+            services, {"channel_id": channel}, respond, client, smoke=True
+        )
 
     @app.view_submission(views.CONFIG_MODAL)
     async def config_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
