@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import sys
 from collections.abc import Sequence
+
+from sqlalchemy.exc import DBAPIError
 
 from bot.errors import ConfigError
 from bot.logs import settings_secrets, setup_logging
@@ -129,6 +132,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         _fail(exc)
         return EXIT_CONFIG
+    except DBAPIError as exc:
+        # One line an operator can act on; the URL is not repeated (it may hold a
+        # password) and the driver's detail stays in the log at DEBUG.
+        logging.getLogger(__name__).debug("database error", exc_info=exc)
+        reason = type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
+        print(
+            f"karat-bot: the database in DATABASE_URL cannot be used ({reason}): check "
+            "that the server runs, the database exists, and `karat-bot migrate` ran.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     return EXIT_OK  # pragma: no cover  (argparse requires a command)
 
 

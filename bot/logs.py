@@ -82,6 +82,7 @@ def setup_logging(
         "uvicorn.access",
         "aiosqlite",
         "slack_sdk.web.async_base_client",
+        "alembic.runtime.plugins",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
