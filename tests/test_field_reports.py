@@ -20,15 +20,7 @@ def test_the_same_grader_chosen_twice_is_one_grader_and_the_test_is_recorded(
 
 
 def test_the_shortcut_refuses_someone_without_a_greenhouse_account(sandbox: Sandbox):
-    payload = {
-        "type": "shortcut",
-        "callback_id": ids.SEND_SHORTCUT,
-        "trigger_id": sandbox.slack.issue_trigger_id("U0PAT"),
-        "user": {"id": "U0PAT", "username": "pat", "team_id": "T0SANDBOX"},
-        "team": {"id": "T0SANDBOX", "domain": "sandbox"},
-        "token": "verification",
-        "action_ts": "1.1",
-    }
+    payload = sandbox.slack.shortcut_payload(ids.SEND_SHORTCUT, "U0PAT")
     assert sandbox.interact(payload).status_code == 200
     view = str(sandbox.slack.wait_for("views.update")[-1].args["view"])
     assert "Pat Outsider has no Greenhouse account" in view

@@ -43,15 +43,7 @@ def test_the_messages_tab_does_not_publish_a_home_view(sandbox: Sandbox):
 
 
 def test_the_global_shortcut_opens_the_send_modal(sandbox: Sandbox):
-    payload = {
-        "type": "shortcut",
-        "callback_id": ids.SEND_SHORTCUT,
-        "trigger_id": sandbox.slack.issue_trigger_id("U0ANA"),
-        "user": {"id": "U0ANA", "username": "ana", "team_id": "T0SANDBOX"},
-        "team": {"id": "T0SANDBOX", "domain": "sandbox"},
-        "token": "verification",
-        "action_ts": "1.1",
-    }
+    payload = sandbox.slack.shortcut_payload(ids.SEND_SHORTCUT, "U0ANA")
     assert sandbox.interact(payload).status_code == 200
     sandbox.slack.wait_for("views.open")
     view = str(sandbox.slack.wait_for("views.update")[-1].args["view"])

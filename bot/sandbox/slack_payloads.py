@@ -162,6 +162,16 @@ class PayloadBuilders:
         }
         return urlencode(fields).encode()
 
+    def shortcut_payload(self, callback_id: str, user_id: str) -> dict[str, Any]:
+        """A global shortcut chosen by ``user_id`` (no channel, as Slack sends it)."""
+        payload = self._base("shortcut", user_id)
+        payload.update(
+            callback_id=callback_id,
+            trigger_id=self.issue_trigger_id(user_id),
+            action_ts=f"{time.time():.6f}",
+        )
+        return payload
+
     def block_suggestion_payload(
         self,
         action_id: str,
