@@ -84,3 +84,57 @@ async def test_accounts_do_not_share_a_window() -> None:
     )
 
     assert await limiter.acquire("globex", window=10) == 0.0
+
+
+async def test_an_answer_from_the_old_window_does_not_stall_the_new_one() -> None:
+    # The last request of a window is answered "0 left" just after this process
+    # has begun the next window: that 0 is the old window's, not the new one's.
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    full = {"X-RateLimit-Limit": "50"}
+    await limiter.acquire("acme", window=10)
+    await limiter.observe(
+        "acme", {**full, "X-RateLimit-Remaining": "49"}, status=200, window=10
+    )
+    clock.now += 9.99
+    await limiter.observe(
+        "acme", {**full, "X-RateLimit-Remaining": "1"}, status=200, window=10
+    )
+    await limiter.acquire("acme", window=10)
+    last_of_old = clock.now
+    clock.now += 0.02  # the window is over
+    assert await limiter.acquire("acme", window=10) == 0.0
+    first_of_new = clock.now
+
+    await limiter.observe(
+        "acme",
+        {**full, "X-RateLimit-Remaining": "0"},
+        status=200,
+        window=10,
+        sent_at=last_of_old,
+    )
+    await limiter.observe(
+        "acme",
+        {**full, "X-RateLimit-Remaining": "49"},
+        status=200,
+        window=10,
+        sent_at=first_of_new,
+    )
+
+    assert await limiter.acquire("acme", window=10) == 0.0
+
+
+async def test_a_zero_from_inside_the_window_still_waits_it_out() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    await limiter.acquire("acme", window=10)
+    sent = clock.now
+    await limiter.observe(
+        "acme",
+        {"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0"},
+        status=200,
+        window=10,
+        sent_at=sent,
+    )
+
+    assert await limiter.acquire("acme", window=10) == 10.0

@@ -167,6 +167,7 @@ class RateWindowRow(SQLModel, table=True):
     account: str = Field(primary_key=True, max_length=64)
     window_limit: int | None = None
     remaining: int | None = None
+    window_start: float = 0.0
     window_end: float = 0.0
     blocked_until: float = 0.0
     last_sent: float = 0.0

@@ -22,13 +22,14 @@ from bot.storage.db import Database
 from bot.storage.index_models import RateWindowRow
 
 TABLE = RateWindowRow.__table__  # type: ignore[attr-defined]
-_FIELDS = ("remaining", "window_end", "blocked_until", "last_sent")
+_FIELDS = ("remaining", "window_start", "window_end", "blocked_until", "last_sent")
 
 
 def _state(row: Any) -> WindowState:
     return WindowState(
         limit=row.window_limit,
         remaining=row.remaining,
+        window_start=row.window_start,
         window_end=row.window_end,
         blocked_until=row.blocked_until,
         last_sent=row.last_sent,

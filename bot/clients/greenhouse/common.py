@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 Model = TypeVar("Model", bound=BaseModel)
 PER_PAGE = 500
+# Where a request carries the moment the rate limiter let it go.
+SENT_AT = "karat_bot.rate_sent_at"
 
 
 def utc_iso(moment: datetime) -> str:
@@ -86,6 +88,7 @@ class HarvestBase(ApiClient):
 
     async def _before(self, request: httpx.Request) -> None:
         await self.limiter.acquire(self.account, window=self.window)
+        request.extensions[SENT_AT] = self.limiter.clock()
 
     async def _after(self, response: httpx.Response) -> None:
         await self.limiter.observe(
@@ -93,6 +96,7 @@ class HarvestBase(ApiClient):
             response.headers,
             status=response.status_code,
             window=self.window,
+            sent_at=response.request.extensions.get(SENT_AT),
         )
 
     def error_from(self, response: httpx.Response, *, endpoint: str) -> UpstreamError:

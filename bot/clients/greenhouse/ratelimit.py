@@ -4,8 +4,10 @@ Greenhouse counts requests per account in a fixed window (v1: 10 s; v3: about 30
 and says how many are left in `X-RateLimit-Remaining` on every answer. The limiter
 reads those headers (in any case), paces requests once less than a fifth of the
 window is left, waits out the window when nothing is left, and after a 429 waits
-`Retry-After` (or until `X-RateLimit-Reset`). Its state sits behind `LimiterStore`,
-so it can move to the database when several processes share one account.
+`Retry-After` (or until `X-RateLimit-Reset`). An answer to a request sent before the
+current window began speaks of the old window and is not taken for the new one.
+Its state sits behind `LimiterStore`, so it can move to the database when several
+processes share one account.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class WindowState:
 
     limit: int | None = None
     remaining: int | None = None
+    window_start: float = 0.0
     window_end: float = 0.0
     blocked_until: float = 0.0
     last_sent: float = 0.0
@@ -110,6 +113,7 @@ class RateLimiter:
                 # The old window is over; until an answer says otherwise, assume a
                 # full new one that ends no later than a whole window from now.
                 state.remaining, state.window_end = state.limit, now + window
+                state.window_start = now
             if state.remaining is not None:
                 state.remaining -= 1
             state.last_sent = now
@@ -130,16 +134,28 @@ class RateLimiter:
         return 0.0
 
     async def observe(
-        self, account: str, headers: Mapping[str, str], *, status: int, window: float
+        self,
+        account: str,
+        headers: Mapping[str, str],
+        *,
+        status: int,
+        window: float,
+        sent_at: float | None = None,
     ) -> None:
-        """Learn from one answer: the limit, what is left, and any 429."""
+        """Learn from one answer: the limit, what is left, and any 429.
+
+        `sent_at` is `clock()` read once `acquire` let the request go. Sent before the
+        current window began, the answer counted against the old window: its
+        "remaining" (often 0, the old window's last slot) says nothing of the new.
+        """
         async with self._lock(account):
             state = await self.store.load(account) or WindowState()
             now = self.clock()
             limit, remaining = rate_headers(headers)
             if limit is not None:
                 state.limit = limit
-            if remaining is not None:
+            stale = sent_at is not None and sent_at < state.window_start
+            if remaining is not None and not stale:
                 first = state.limit is not None and remaining == state.limit - 1
                 if state.remaining is None or now >= state.window_end:
                     # Nothing known of the current window: this answer tells.

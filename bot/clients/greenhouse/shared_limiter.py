@@ -83,13 +83,19 @@ class SharedRateLimiter(RateLimiter):
                 await self.sleep(wait)
 
     async def observe(
-        self, account: str, headers: Mapping[str, str], *, status: int, window: float
+        self,
+        account: str,
+        headers: Mapping[str, str],
+        *,
+        status: int,
+        window: float,
+        sent_at: float | None = None,
     ) -> None:
         """Learn from one answer, for every process sharing the account."""
         async with self._lock(account), self.store.locked(account) as state:
             before = WindowState(**vars(state))
             await self._scratch(state).observe(
-                account, headers, status=status, window=window
+                account, headers, status=status, window=window, sent_at=sent_at
             )
             if (
                 status != 429
