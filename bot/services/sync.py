@@ -172,8 +172,9 @@ class IndexSync:
         if harvest.version == "v1" and since is None:
             # v1 candidates carry their applications: a full run has them already.
             return 0
-        # TODO(#3): v3 windows could be two-sided (`updated_at=gte|t1|lte|t2`) once
-        # the client takes an upper bound; one-sided windows re-read a little more.
+        # One-sided windows on purpose: v3 lists newest id first, so a record that
+        # changes while the run pages is missed by a two-sided window and by this
+        # one alike, and the next run (from this run's start, less OVERLAP) reads it.
         apps = harvest.list_applications(updated_after=since)
         return await self._copy(resource, apps)
 
@@ -351,8 +352,8 @@ def application_row(a: Application) -> dict[str, Any]:
         "stage_name": a.current_stage.name if a.current_stage else None,
         "credited_to_id": a.credited_to.id if a.credited_to else None,
         "recruiter_id": a.recruiter.id if a.recruiter else None,
-        # TODO(#3): applications carry no `updated_at` in the client model yet;
-        # the last activity is the nearest stamp both versions send.
+        # Harvest's applications carry no `updated_at`; the last activity is the
+        # nearest stamp both versions send.
         "updated_at": a.last_activity_at,
     }
 
