@@ -71,7 +71,7 @@ def serve_bot(database_url: str | None) -> None:
     from bot.sandbox.harness import Sandbox
     from bot.sandbox.harvest_access import RateWindow
 
-    with Sandbox(database_url=database_url) as sb:
+    with Sandbox(database_url=database_url, bot_process=True) as sb:
         # Slack's clients are the load; Greenhouse's rate window is not under test.
         sb.harvest.rate_limits["v3"] = RateWindow(10**9, 30.0)
         asyncio.run(fill_index(sb))  # as `karat-bot sync` does before serving

@@ -180,3 +180,43 @@ async def test_the_search_never_calls_harvest_once_the_index_is_filled(
 async def test_search_folds_names_like_the_sync_does() -> None:
     assert index.search_fold("  José   ÁLVAREZ ") == "jose alvarez"
     assert index.name_terms("O'Brien-Smith") >= {"o'brien", "obrien", "smith"}
+
+
+async def test_ids_are_answered_from_the_index_without_harvest(db: Database) -> None:
+    from bot.services.candidates import parse_who, resolve
+
+    await load(db, person(301, "Maya", "Chen", apps=2), person(302, "Sam", "Lee"))
+    nobody = cast(Any, None)  # any call to Harvest would fail
+
+    by_candidate = await resolve(nobody, parse_who("301"), db=db)
+    by_application = await resolve(nobody, parse_who("3020"), db=db)
+    by_link = await resolve(
+        nobody,
+        parse_who("https://app.greenhouse.io/people/301?application_id=3011"),
+        db=db,
+    )
+
+    assert [(c.candidate_id, c.application_id) for c in by_candidate] == [
+        (301, 3010),
+        (301, 3011),
+    ]
+    assert [(c.candidate_id, c.application_id) for c in by_application] == [(302, 3020)]
+    assert [c.application_id for c in by_link] == [3011]
+    assert by_candidate[0].label == "Maya Chen — Backend Engineer (Karat)"
+
+
+async def test_an_id_the_index_lacks_is_asked_of_harvest(db: Database) -> None:
+    from bot.services.candidates import parse_who, resolve
+
+    await load(db, person(301, "Maya", "Chen"))
+    asked: list[int] = []
+
+    class Harvest:
+        async def get_candidate(self, candidate_id: int) -> Candidate:
+            asked.append(candidate_id)
+            return person(999, "New", "Person")
+
+    found = await resolve(cast(Any, Harvest()), parse_who("999"), db=db)
+
+    assert asked == [999]
+    assert [c.name for c in found] == ["New Person"]

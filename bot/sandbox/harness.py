@@ -7,7 +7,11 @@ folder. The demo and the end-to-end tests both drive it through real HTTP.
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -35,8 +39,13 @@ class Sandbox:
         harvest_version: str = "v3",
         database_url: str | None = None,
         settings: dict[str, Any] | None = None,
+        bot_process: bool = False,
     ) -> None:
         self.harvest_version = harvest_version
+        # In a process of its own, the bot is `karat-bot serve` itself and shares no
+        # interpreter with the stand-ins (benches); in a thread, tests reach into it.
+        self.bot_process = bot_process
+        self._bot_popen: subprocess.Popen[bytes] | None = None
         self.extra_settings = dict(settings or {})
         self._tmp = tempfile.TemporaryDirectory(prefix="karat-bot-sandbox-")
         self.database_url = (
@@ -73,10 +82,18 @@ class Sandbox:
         # and waiting for them one after another would add those up.
         if self._bot_server is not None:
             self._bot_server.should_exit = True
+        if self._bot_popen is not None:
+            self._bot_popen.send_signal(signal.SIGTERM)
         for server in self._servers:
             server.request_stop()
         if self._bot_thread is not None:
             self._bot_thread.join(timeout=15)
+        if self._bot_popen is not None:
+            try:
+                self._bot_popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self._bot_popen.kill()
+                self._bot_popen.wait()
         for server in reversed(self._servers):
             server.stop()
         self.http.close()
@@ -123,6 +140,10 @@ class Sandbox:
         settings = Settings(_env_file=None, **self.settings_values()).require()
         self.settings = settings
         upgrade(settings.DATABASE_URL)
+        if self.bot_process:
+            sock.close()
+            self._start_bot_process(port)
+            return
 
         def serve() -> None:
             import asyncio
@@ -148,6 +169,38 @@ class Sandbox:
                 )
             time.sleep(0.02)
         raise RuntimeError("the bot did not start within 15 s")
+
+    def _start_bot_process(self, port: int) -> None:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("SLACK_", "GREENHOUSE_", "KARAT_"))
+        }
+        env.update({key: str(value) for key, value in self.settings_values().items()})
+        env.setdefault("LOG_LEVEL", "WARNING")
+        self._bot_log = Path(self._tmp.name) / "bot.log"
+        with open(self._bot_log, "wb") as log:
+            self._bot_popen = subprocess.Popen(
+                [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+                env=env,
+                cwd=self._tmp.name,  # no stray .env file is read
+                stdout=log,
+                stderr=log,
+            )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self._bot_popen.poll() is not None:
+                raise RuntimeError(
+                    f"karat-bot serve stopped while starting:\n"
+                    f"{self._bot_log.read_text()[-2000:]}"
+                )
+            try:
+                if self.http.get(f"{self.bot_url}/healthz").status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("karat-bot serve did not start within 20 s")
 
     # -- playing Slack toward the bot -------------------------------------------------
 

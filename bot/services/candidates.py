@@ -180,6 +180,10 @@ async def resolve(
     if who.kind == "name":
         return await search_by_name(harvest, who.text, db=db)
     assert who.candidate_id is not None
+    if db is not None:
+        indexed = await _indexed_by_id(db, who)
+        if indexed:
+            return indexed
     try:
         candidate = await harvest.get_candidate(who.candidate_id)
     except (NotFound, PermissionDenied):
@@ -212,11 +216,30 @@ async def search_by_name(
     """
     if db is not None:
         async with db.session() as session:
-            if await index.has_candidates(session):
-                found = await index.search(session, query, limit=limit)
+            found = await index.search(session, query, limit=limit)
+            # Nothing found in an index that holds people is the answer; only an
+            # empty index sends the question to Harvest.
+            if found or await index.has_candidates(session):
                 return [_indexed_choice(row) for row in found]
         logger.info("candidate index is empty; run karat-bot sync. Asking Harvest")
     return await _scan_harvest(harvest, query, limit=limit)
+
+
+async def _indexed_by_id(db: Database, who: Who) -> list[CandidateChoice]:
+    """The index's choices for a candidate id (or, for a bare number, an
+    application id); empty when the index does not know it, so Harvest is asked."""
+    assert who.candidate_id is not None
+    async with db.session() as session:
+        rows = await index.applications_of(session, [who.candidate_id])
+        application_id = who.application_id
+        if not rows and who.kind == "id":
+            owner = await index.candidate_of_application(session, who.candidate_id)
+            if owner is not None:
+                rows = await index.applications_of(session, [owner])
+                application_id = who.candidate_id
+    if application_id is not None:
+        rows = [r for r in rows if r.application_id == application_id]
+    return [_indexed_choice(row) for row in rows]
 
 
 def _indexed_choice(row: index.IndexedApplication) -> CandidateChoice:

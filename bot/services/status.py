@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from bot.clients.greenhouse.base import HarvestClient
 from bot.services.candidates import Who, resolve
 from bot.settings import Settings
+from bot.storage.db import Database
 from bot.storage.models import Grader, Invitation, InvitationStatus
 from bot.timefmt import ago
 
@@ -43,11 +44,17 @@ class StatusLine:
     phrase: str
 
 
-async def candidate_ids_for(harvest: HarvestClient, who: Who) -> list[int]:
-    """The candidate ids `who` names (by e-mail, id, link or name)."""
+async def candidate_ids_for(
+    harvest: HarvestClient, who: Who, *, db: Database | None = None
+) -> list[int]:
+    """The candidate ids `who` names (by e-mail, id, link or name).
+
+    With `db`, the local index answers first and Harvest only what it lacks.
+    """
     if who.kind == "url" and who.candidate_id is not None:
         return [who.candidate_id]
-    return sorted({choice.candidate_id for choice in await resolve(harvest, who)})
+    choices = await resolve(harvest, who, db=db)
+    return sorted({choice.candidate_id for choice in choices})
 
 
 def overdue(invitation: Invitation, settings: Settings, *, at: datetime) -> bool:

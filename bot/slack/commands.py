@@ -49,7 +49,7 @@ async def status_for(services: Services, who_text: str) -> dict[str, Any]:
             found = []
     if not found:
         try:
-            ids = await candidate_ids_for(services.harvest, who)
+            ids = await candidate_ids_for(services.harvest, who, db=services.db)
         except UpstreamError:
             return {
                 "response_type": "ephemeral",

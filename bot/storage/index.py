@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, literal, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
 from sqlmodel import select as sqlmodel_select
@@ -273,18 +273,23 @@ def _by_term(kind: str, prefix: str, *, also: Sequence[str] = ()) -> Any:
     return query.distinct().order_by(t.name_fold, t.candidate_id)
 
 
-def _tiers(q: str) -> list[Any]:
-    """Queries of (candidate_id, name_fold), best matches first."""
+def _tiers(q: str) -> list[list[Any]]:
+    """Queries of (candidate_id, name_fold), best matches first, in two rounds.
+
+    The first round (exact e-mail, full-name prefixes) is cheap ranges on ordered
+    indexes; the second (any word of the name, an e-mail prefix) sorts what it
+    finds, so it runs only when the first leaves room in the list.
+    """
     c, t, words = IndexCandidate, IndexCandidateTerm, q.split()
-    tiers: list[Any] = []
+    first: list[Any] = []
     if "@" in q:
-        tiers.append(
+        first.append(
             select(t.candidate_id, t.name_fold)
             .where(t.kind == "email", t.term == q)
             .order_by(t.name_fold, t.candidate_id)
         )
     for column in (c.name_fold, c.preferred_fold):
-        tiers.append(
+        first.append(
             select(c.id, c.name_fold)
             .where(_prefix(column, q))
             .order_by(c.name_fold, c.id)
@@ -292,12 +297,25 @@ def _tiers(q: str) -> list[Any]:
     # Every word typed starts some word of the names: "alv jos" finds José Álvarez.
     # The longest word narrows the most, so it drives the query.
     ranked = sorted(words, key=len, reverse=True)
-    tiers.append(_by_term("name", ranked[0], also=ranked[1:]))
-    tiers.append(_by_term("email", q.replace(" ", "")))
+    second = [
+        _by_term("name", ranked[0], also=ranked[1:]),
+        _by_term("email", q.replace(" ", "")),
+    ]
     # NOTE: letters inside a word ("oana" in "Joana") are not matched, by choice:
     # people type the start of a name, and a LIKE '%…%' scan costs 100-300 ms at
     # 100,000 candidates; a trigram index (pg_trgm, FTS5) would be the way to add it.
-    return tiers
+    return [first, second]
+
+
+def _one_round(tiers: list[Any], limit: int) -> Any:
+    """The round's tiers as one statement: each limited, then in tier order."""
+    parts = []
+    for rank, tier in enumerate(tiers):
+        found = tier.limit(limit).subquery()
+        cid, name = list(found.c)
+        parts.append(select(literal(rank).label("tier"), cid.label("cid"), name))
+    both = union_all(*parts).subquery()
+    return select(both.c.cid).order_by(both.c.tier, *list(both.c)[2:], both.c.cid)
 
 
 async def search(
@@ -309,9 +327,9 @@ async def search(
         return []
     found: list[int] = []
     seen: set[int] = set()
-    for tier in _tiers(q):
-        rows = await _run(session, tier.limit(limit + len(found)))
-        for cid, _name in rows:
+    for tiers in _tiers(q):
+        rows = await _run(session, _one_round(tiers, limit))
+        for (cid,) in rows:
             if cid not in seen:
                 seen.add(cid)
                 found.append(cid)
@@ -355,6 +373,19 @@ async def applications_of(
         )
     )
     return found
+
+
+async def candidate_of_application(
+    session: AsyncSession, application_id: int
+) -> int | None:
+    """The candidate an indexed application belongs to."""
+    found = await _run(
+        session,
+        select(IndexApplication.candidate_id).where(
+            IndexApplication.id == application_id
+        ),
+    )
+    return found.scalar_one_or_none()
 
 
 async def counts(session: AsyncSession) -> dict[str, int]:
