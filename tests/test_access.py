@@ -58,3 +58,40 @@ async def test_only_a_grader_of_the_test_can_mark_it_graded(world: World):
     assert await mark_graded(world.services, "U0SAM", "not-a-number") == (
         "That button is out of date; open the latest message from the bot."
     )
+
+
+async def test_a_refusal_is_remembered_a_minute_and_a_member_five(monkeypatch):
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from bot.services import access
+    from bot.services.people import MappedPerson
+
+    asked: list[str] = []
+    accounts = {"U0PAT": False, "U0ANA": True}
+
+    async def map_user(slack: Any, harvest: Any, user_id: str) -> MappedPerson:
+        asked.append(user_id)
+        if accounts[user_id]:
+            return MappedPerson(cast(Any, None), cast(Any, SimpleNamespace()), None)
+        return MappedPerson(cast(Any, None), None, "no Greenhouse account")
+
+    monkeypatch.setattr(access, "map_user", map_user)
+    now = [1000.0]
+    cache = access.AccessCache(clock=lambda: now[0])
+    services = cast(Any, SimpleNamespace(slack=None, harvest=None))
+
+    for _ in range(3):
+        await access.member(services, cache, "U0PAT")
+        await access.member(services, cache, "U0ANA")
+    assert asked == ["U0PAT", "U0ANA"]
+
+    now[0] += 61  # the refusal is asked again: an admin may have fixed it
+    accounts["U0PAT"] = True
+    assert (await access.member(services, cache, "U0PAT")).ok
+    await access.member(services, cache, "U0ANA")
+    assert asked == ["U0PAT", "U0ANA", "U0PAT"]
+
+    now[0] += 300  # a member is checked again after five minutes
+    await access.member(services, cache, "U0ANA")
+    assert asked[-1] == "U0ANA"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.errors import UpstreamError
@@ -17,6 +18,9 @@ from bot.services.context import Services
 from bot.services.people import MappedPerson, map_user
 
 CACHE_SECONDS = 300.0
+# A refusal is kept a minute: a burst of retries costs one lookup, and an account an
+# admin has just fixed works a minute later.
+REFUSAL_SECONDS = 60.0
 
 logger = logging.getLogger(__name__)
 
@@ -24,18 +28,23 @@ logger = logging.getLogger(__name__)
 @dataclass
 class AccessCache:
     ttl: float = CACHE_SECONDS
+    refusal_ttl: float = REFUSAL_SECONDS
+    clock: Callable[[], float] = time.monotonic
     _seen: dict[str, tuple[float, MappedPerson]] = field(default_factory=dict)
 
     def get(self, user_id: str) -> MappedPerson | None:
         found = self._seen.get(user_id)
-        if found is None or time.monotonic() - found[0] > self.ttl:
+        if found is None:
             return None
-        return found[1]
+        at, person = found
+        if self.clock() - at > (self.ttl if person.ok else self.refusal_ttl):
+            return None
+        return person
 
     def put(self, user_id: str, person: MappedPerson) -> None:
         if len(self._seen) > 10_000:
             self._seen.clear()
-        self._seen[user_id] = (time.monotonic(), person)
+        self._seen[user_id] = (self.clock(), person)
 
 
 async def member(services: Services, cache: AccessCache, user_id: str) -> MappedPerson:
@@ -43,9 +52,7 @@ async def member(services: Services, cache: AccessCache, user_id: str) -> Mapped
     found = cache.get(user_id)
     if found is None:
         found = await map_user(services.slack, services.harvest, user_id)
-        if found.ok:
-            # Refusals are not cached: once an admin fixes the account, it works.
-            cache.put(user_id, found)
+        cache.put(user_id, found)
     return found
 
 

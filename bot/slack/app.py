@@ -7,9 +7,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook import WebhookResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.services.catalog import TestCatalog
 from bot.services.context import Services
@@ -46,6 +49,42 @@ async def share_connections(client: AsyncWebClient) -> Callable[[], Awaitable[No
     return close
 
 
+class PooledRespond(AsyncRespond):
+    """Bolt's `respond`, over the client's pooled session instead of a new one.
+
+    Bolt builds a fresh webhook client, and so a fresh connection, for every
+    answer to a `response_url`; every `/karat status` answers through one.
+    """
+
+    def __init__(self, *, response_url: str, session: aiohttp.ClientSession) -> None:
+        super().__init__(response_url=response_url)
+        self.session = session
+
+    async def __call__(  # type: ignore[override]
+        self, text: str | dict[str, Any] = "", **fields: Any
+    ) -> WebhookResponse:
+        if isinstance(text, dict):
+            message = dict(text)
+        else:
+            message = {"text": text}
+            message.update((k, v) for k, v in fields.items() if v is not None)
+        assert self.response_url is not None
+        webhook = AsyncWebhookClient(url=self.response_url, session=self.session)
+        return await webhook.send_dict(message)
+
+
+async def pooled_respond(
+    context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+) -> BoltResponse:
+    """Give listeners a `respond` that reuses the app's connections."""
+    session = context.client.session if context.client else None
+    if context.response_url and session is not None:
+        context["respond"] = PooledRespond(
+            response_url=context.response_url, session=session
+        )
+    return await next()
+
+
 def build_bolt_app(services: Services, client: AsyncWebClient) -> AsyncApp:
     """An AsyncApp with every listener attached."""
     settings = services.settings
@@ -55,6 +94,7 @@ def build_bolt_app(services: Services, client: AsyncWebClient) -> AsyncApp:
         signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
         logger=logging.getLogger("bot.slack.bolt"),
     )
+    app.middleware(pooled_respond)
     catalog = TestCatalog(services.karat)
     commands.register(app, services, catalog)
     send_modal.register(app, services, catalog)

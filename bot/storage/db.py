@@ -72,9 +72,13 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 5) -> None:
         self.url = url
         self.sqlite = is_sqlite(url)
-        options: dict[str, Any] = {"pool_pre_ping": True}
+        options: dict[str, Any] = {}
         if not self.sqlite:
-            options.update(pool_size=pool_size, max_overflow=pool_size)
+            # A server may drop idle connections; a file never does, and a ping on
+            # every checkout would be one more trip through aiosqlite's thread.
+            options.update(
+                pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
+            )
         self.engine: AsyncEngine = create_async_engine(async_url(url), **options)
         if self.sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
