@@ -133,10 +133,14 @@ class Worker:
         heartbeat = asyncio.create_task(self._renew_leases(working))
         try:
             while not stop.is_set():
-                free = self.batch - len(running)
                 writing = sum(1 for t in running if working_kind.get(t) in THROTTLED)
-                claimed = await self._claim(free, other_than=THROTTLED) if free else []
-                room = min(free - len(claimed), THROTTLED_SLOTS - writing)
+                # Notes keep slots of their own: a burst of DMs and status fetches
+                # must not leave Harvest's window idle while notes wait to be claimed.
+                free = self.batch - THROTTLED_SLOTS - (len(running) - writing)
+                claimed = (
+                    await self._claim(free, other_than=THROTTLED) if free > 0 else []
+                )
+                room = THROTTLED_SLOTS - writing
                 if room > 0:
                     claimed += await self._claim(room, kinds=THROTTLED)
                 for effect in claimed:
