@@ -181,7 +181,7 @@ class Worker:
             await asyncio.sleep(lease.total_seconds() / 3)
             ids = [effect_id for task, effect_id in working.items() if not task.done()]
             try:
-                async with services.db.session() as session:
+                async with services.db.writing() as session:
                     await outbox.renew(session, ids, until=services.clock() + lease)
             except Exception:
                 logger.exception("worker could not renew its leases")
@@ -195,7 +195,7 @@ class Worker:
     ) -> list[Any]:
         services = self.services
         try:
-            async with services.db.session() as session:
+            async with services.db.writing() as session:
                 return await outbox.claim(
                     session,
                     limit=limit,

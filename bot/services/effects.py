@@ -178,7 +178,7 @@ async def fetch_status(services: Services, effect: Effect) -> dict[str, Any]:
         )
         return {"malformed": exc.errors}
     now = services.clock()
-    async with services.db.session() as session:
+    async with services.db.writing() as session:
         if not status.complete:
             await store.transition(
                 session,
@@ -346,7 +346,7 @@ async def run(services: Services, effect: Effect) -> bool:
         logger.exception("effect failed key=%s", effect.key)
         await _reschedule(services, effect, exc)
         return False
-    async with services.db.session() as session:
+    async with services.db.writing() as session:
         await outbox.finish(session, effect.id or 0, outcome=outcome)
     logger.info("effect done key=%s attempts=%d", effect.key, effect.attempts)
     return True
@@ -389,7 +389,7 @@ async def _reschedule(services: Services, effect: Effect, exc: Exception) -> Non
         int(wait.total_seconds()),
         exc,
     )
-    async with services.db.session() as session:
+    async with services.db.writing() as session:
         await outbox.retry_later(
             session,
             effect.id or 0,
@@ -404,7 +404,7 @@ async def _reschedule(services: Services, effect: Effect, exc: Exception) -> Non
 
 async def _give_up(services: Services, effect: Effect, reason: str) -> None:
     logger.error("effect dead key=%s reason=%s", effect.key, reason)
-    async with services.db.session() as session:
+    async with services.db.writing() as session:
         await outbox.retry_later(
             session, effect.id or 0, error=reason, due_at=services.clock(), dead=True
         )

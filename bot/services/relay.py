@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 async def callback_received(services: Services, token: str) -> bool:
     """Queue a status fetch for the invitation behind `token`; False if none has it."""
-    async with services.db.session() as session:
+    async with services.db.writing() as session:
         invitation = await store.by_token(session, token)
         if invitation is None:
             return False

@@ -18,7 +18,6 @@ import os
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -198,31 +197,7 @@ class IndexSync:
         return count
 
     def _writing(self) -> Any:
-        return _Writing(self.db)
-
-
-class _Writing:
-    """A session that holds the in-process write lock on SQLite (one writer)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._lock: Any = db.write_lock or nullcontext()
-        self._session: Any = None
-
-    async def __aenter__(self) -> Any:
-        await self._lock.__aenter__()
-        self._session = self.db.session()
-        try:
-            return await self._session.__aenter__()
-        except BaseException:
-            await self._lock.__aexit__(None, None, None)
-            raise
-
-    async def __aexit__(self, *exc: Any) -> None:
-        try:
-            await self._session.__aexit__(*exc)
-        finally:
-            await self._lock.__aexit__(None, None, None)
+        return self.db.writing()
 
 
 async def _pipeline(
