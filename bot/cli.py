@@ -192,12 +192,14 @@ def _serve(
 
 
 def _worker(settings: Settings) -> int:
+    from bot.slack.app import share_connections
     from bot.storage.db import WorkerLockTaken
     from bot.wiring import build_services
     from bot.worker import Worker
 
     async def run() -> None:
-        services, _ = build_services(settings)
+        services, client = build_services(settings)
+        close_slack = await share_connections(client)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -205,6 +207,7 @@ def _worker(settings: Settings) -> int:
         try:
             await Worker(services).run_forever(stop)
         finally:
+            await close_slack()
             await services.aclose()
 
     try:

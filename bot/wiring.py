@@ -19,7 +19,7 @@ from bot.clients.greenhouse.base import HarvestClient
 from bot.clients.karat import KaratClient, build_karat_client
 from bot.services.context import Services
 from bot.settings import Settings
-from bot.slack.app import build_bolt_app, build_slack_client
+from bot.slack.app import build_bolt_app, build_slack_client, share_connections
 from bot.slack.messenger import SlackMessenger
 from bot.storage.db import Database, WorkerLockTaken
 from bot.web import build_web_app
@@ -80,6 +80,7 @@ def build_asgi(
         if socket is not None:
             await socket.connect_async()
             logger.info("karat-bot connected to Slack over Socket Mode")
+        close_slack = await share_connections(client)
         stop = asyncio.Event()
         task = (
             asyncio.create_task(_in_process_worker(services, stop))
@@ -94,6 +95,7 @@ def build_asgi(
             stop.set()
             if task is not None:
                 await task
+            await close_slack()
             await services.aclose()
 
     return build_web_app(services, handler, lifespan=lifespan)

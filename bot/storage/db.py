@@ -73,9 +73,14 @@ class Database:
         self.url = url
         self.sqlite = is_sqlite(url)
         options: dict[str, Any] = {}
-        if not self.sqlite:
-            # A server may drop idle connections; a file never does, and a ping on
-            # every checkout would be one more trip through aiosqlite's thread.
+        if self.sqlite:
+            # A file connection never goes stale, so no ping on every checkout; each
+            # is a thread of aiosqlite's with its pragmas, so keep enough of them
+            # open for the worker's effects in flight rather than open and close
+            # one per session above the pool.
+            options.update(pool_size=4 * pool_size, max_overflow=4 * pool_size)
+        else:
+            # A server may drop idle connections.
             options.update(
                 pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
             )
