@@ -70,7 +70,7 @@ async def test_a_refusal_is_remembered_a_minute_and_a_member_five(monkeypatch):
     asked: list[str] = []
     accounts = {"U0PAT": False, "U0ANA": True}
 
-    async def map_user(slack: Any, harvest: Any, user_id: str) -> MappedPerson:
+    async def map_user(_slack: Any, _harvest: Any, user_id: str) -> MappedPerson:
         asked.append(user_id)
         if accounts[user_id]:
             return MappedPerson(cast(Any, None), cast(Any, SimpleNamespace()), None)

@@ -47,7 +47,8 @@ from tests.hostile_support import (
 WEBHOOK_SECRET = "sandbox-webhook-secret"
 NOT_CLEAR = (
     "Karat did not give a clear answer, so the bot cannot tell whether the "
-    "invitation went out. Check in Karat before sending again."
+    "invitation went out. Check in Karat before sending again; if it did go out, "
+    "the candidate's results will still reach the graders."
 )
 GREENHOUSE_500 = (
     "Greenhouse answered with an error (500), so nothing was sent. Try again in a "
@@ -675,7 +676,7 @@ SEND_FAULTS: dict[str | int, str] = {
 
 
 @pytest.mark.parametrize("mode", list(SEND_FAULTS), ids=str)
-def test_broken_karat_send_answer_is_explained_and_nothing_is_recorded(
+def test_broken_karat_send_answer_is_explained_and_nothing_is_owed(
     sb: Sandbox, mode: str | int
 ):
     cid = 9600 + list(SEND_FAULTS).index(mode)
@@ -690,7 +691,14 @@ def test_broken_karat_send_answer_is_explained_and_nothing_is_recorded(
     assert shown == f":x: {SEND_FAULTS[mode]}"
     after = Writes.of(sb, cid)
     assert after.send_tests == before.send_tests + 1
-    assert (after.invitations, after.notes) == (before.invitations, before.notes)
+    assert (after.effects, after.notes) == (before.effects, before.notes)
+    # An unreadable answer may hide an invitation Karat took: it is kept, marked
+    # unconfirmed, for a callback to prove; a refusal keeps nothing.
+    kept = [i for i in invitations(sb) if i["candidate_id"] == cid]
+    if isinstance(mode, str):
+        assert [i["status"] for i in kept] == ["unconfirmed"]
+    else:
+        assert kept == []
     if isinstance(mode, str):
         report = wait_until(
             lambda: sb.karat.reported_errors, lambda r: len(r) > reported

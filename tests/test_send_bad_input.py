@@ -30,6 +30,7 @@ from tests.e2e_support import (
     open_form,
     quick_harvest_retries,
     rebuild_karat_client,
+    rows,
     run_worker,
     send_and_wait,
     status_text,
@@ -162,11 +163,45 @@ def test_send_tells_to_check_karat_when_karat_times_out(sb: Sandbox):
     assert time.monotonic() - started < 3
     assert shown == (
         ":x: Karat did not give a clear answer, so the bot cannot tell whether the "
-        "invitation went out. Check in Karat before sending again."
+        "invitation went out. Check in Karat before sending again; if it did go "
+        "out, the candidate's results will still reach the graders."
     )
-    assert invitations(sb) == []
+    # Kept, unconfirmed, for a callback that may come; nothing owed, no note.
+    [kept] = invitations(sb)
+    assert kept["status"] == "unconfirmed"
+    assert kept["karat_interview_id"] is None
     assert effects(sb) == []
     assert bot_notes(sb) == []
+    assert status_text(sb, str(MAYA)).count("Not confirmed: Karat did not answer") == 1
+
+
+def test_a_result_for_an_unconfirmed_send_still_reaches_the_graders(sb: Sandbox):
+    sb.karat.hang_seconds = 0.6
+    sb.karat.fail_next("send_test", mode="timeout")
+    rebuild_karat_client(sb, timeout=0.2)
+    send_and_wait(sb, open_form(sb))
+    [interview_id] = sb.karat.invitations  # Karat did take it
+
+    assert sb.karat.complete(interview_id) == 200
+
+    notes = wait_until(lambda: bot_notes(sb), lambda found: len(found) == 1)
+    assert "the score and the report are in Karat only" in notes[0]["body"]
+    [row] = wait_until(
+        lambda: invitations(sb), lambda found: found[0]["status"] == "completed"
+    )
+    assert row["score"] is None
+    graders = rows(sb, "SELECT slack_user_id FROM grader")
+    assert graders, "the form's graders were kept with the unconfirmed send"
+    for grader in graders:
+        key = f"dm:result:{row['id']}:{grader['slack_user_id']}"
+        wait_until(
+            lambda key=key: [e for e in effects(sb) if e["key"] == key],
+            lambda found: bool(found) and found[0]["status"] == "done",
+        )
+    # A second PATCH (Karat retrying) changes nothing.
+    assert sb.karat.complete(interview_id) == 200
+    time.sleep(0.3)
+    assert len(bot_notes(sb)) == 1
 
 
 # -- Greenhouse does not answer --------------------------------------------------------

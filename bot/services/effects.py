@@ -67,7 +67,7 @@ async def owe_status_fetch(
     )
 
 
-async def _owe_result_effects(session: AsyncSession, invitation: Invitation) -> None:
+async def owe_result_effects(session: AsyncSession, invitation: Invitation) -> None:
     graders = await store.graders_of(session, invitation.id or 0)
     await outbox.enqueue(
         session,
@@ -205,7 +205,7 @@ async def fetch_status(services: Services, effect: Effect) -> dict[str, Any]:
         if moved:
             refreshed = await store.get(session, invitation.id or 0)
             assert refreshed is not None
-            await _owe_result_effects(session, refreshed)
+            await owe_result_effects(session, refreshed)
     if moved:
         logger.info(
             "results in invitation=%s karat_interview_id=%s",

@@ -7,11 +7,14 @@ which in turn owes the Greenhouse note and the graders' DMs (see `effects`).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import effects
 from bot.services.context import Services
 from bot.storage import invitations as store
-from bot.storage.models import InvitationStatus
+from bot.storage.models import Invitation, InvitationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +25,9 @@ async def callback_received(services: Services, token: str) -> bool:
         invitation = await store.by_token(session, token)
         if invitation is None:
             return False
+        if invitation.status == InvitationStatus.UNCONFIRMED:
+            await _arrived_unconfirmed(services, session, invitation)
+            return True
         if invitation.status != InvitationStatus.SENT:
             # A replayed or late callback: the result is already recorded.
             logger.info(
@@ -41,3 +47,43 @@ async def callback_received(services: Services, token: str) -> bool:
     )
     services.nudge()
     return True
+
+
+# What graders and the note say when Karat's results cannot be fetched.
+RESULTS_IN_KARAT_ONLY = (
+    "Karat's answer to the send was lost, so the bot has no Karat interview id: "
+    "the score and the report are in Karat only"
+)
+
+
+async def _arrived_unconfirmed(
+    services: Services, session: AsyncSession, invitation: Invitation
+) -> None:
+    """A callback on an unconfirmed send: it did reach the candidate, who finished.
+
+    `test_status` needs Karat's interview id, which the lost answer carried, so the
+    result cannot be fetched. The test is recorded as completed all the same, and
+    the note and the DMs say where the results are.
+    """
+    now = services.clock()
+    moved = await store.transition(
+        session,
+        invitation.id or 0,
+        from_status=[InvitationStatus.UNCONFIRMED],
+        values={
+            "status": InvitationStatus.COMPLETED,
+            "completed_at": now,
+            "result_metadata": {"Results": RESULTS_IN_KARAT_ONLY},
+            "next_check_at": now
+            + timedelta(minutes=services.settings.SCORECARD_CHECK_MINUTES),
+        },
+    )
+    if moved:
+        refreshed = await store.get(session, invitation.id or 0)
+        assert refreshed is not None
+        await effects.owe_result_effects(session, refreshed)
+        logger.warning(
+            "callback on an unconfirmed send invitation=%s: results are in Karat only",
+            invitation.id,
+        )
+        services.nudge()

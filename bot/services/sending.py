@@ -353,16 +353,7 @@ async def send(services: Services, plan: SendPlan) -> SendOutcome:
     except UpstreamError as exc:
         await _release(services, plan, invitation, exc)
         raise
-    unique = {g.person.slack_id: g for g in plan.graders}
-    graders = [
-        Grader(
-            invitation_id=invitation.id or 0,
-            slack_user_id=g.person.slack_id,
-            greenhouse_user_id=g.user.id if g.user else None,
-            name=g.name,
-        )
-        for g in unique.values()
-    ]
+    graders = _graders(plan, invitation)
     now = services.clock()
     try:
         await _record_sent(services, invitation, interview_id, graders, now)
@@ -372,6 +363,19 @@ async def send(services: Services, plan: SendPlan) -> SendOutcome:
         logger.exception("recording the sent test failed invitation=%s", invitation.id)
         await _record_sent(services, invitation, interview_id, [], now)
     return await _after_sent(services, plan, invitation, graders, interview_id)
+
+
+def _graders(plan: SendPlan, invitation: Invitation) -> list[Grader]:
+    unique = {g.person.slack_id: g for g in plan.graders}
+    return [
+        Grader(
+            invitation_id=invitation.id or 0,
+            slack_user_id=g.person.slack_id,
+            greenhouse_user_id=g.user.id if g.user else None,
+            name=g.name,
+        )
+        for g in unique.values()
+    ]
 
 
 async def _record_sent(
@@ -511,7 +515,24 @@ async def _release(
     async with services.db.session() as session:
         row = await store.get(session, invitation.id or 0)
         if row is not None and row.status == InvitationStatus.SENDING:
-            await session.delete(row)
+            if uncertain:
+                # Karat may have it: keep its token, so a callback that proves it
+                # arrived still finds who sent it and who grades it. The claim on
+                # the application is released all the same (a resend is allowed).
+                await store.transition(
+                    session,
+                    row.id or 0,
+                    from_status=[InvitationStatus.SENDING],
+                    values={
+                        "status": InvitationStatus.UNCONFIRMED,
+                        "sent_at": services.clock(),
+                        # The form's key is freed, so the same form can try again.
+                        "idempotency_key": f"unconfirmed:{row.id}",
+                    },
+                )
+                session.add_all(_graders(plan, row))
+            else:
+                await session.delete(row)
             await session.flush()
         if plan.replaces is not None:
             await store.transition(
@@ -535,7 +556,8 @@ def explain_send_failure(exc: UpstreamError) -> str:
     if isinstance(exc, Unreachable | MalformedResponse):
         return (
             "Karat did not give a clear answer, so the bot cannot tell whether the "
-            "invitation went out. Check in Karat before sending again."
+            "invitation went out. Check in Karat before sending again; if it did go "
+            "out, the candidate's results will still reach the graders."
         )
     if isinstance(exc, ValidationFailed):
         return f"Karat refused the invitation: {exc.message}. Nothing was sent."

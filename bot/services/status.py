@@ -34,6 +34,9 @@ def status_phrase(
         return f"Replaced by a later invitation (first sent {first})"
     if status == InvitationStatus.CLOSED:
         return "Closed: the application was hired or rejected"
+    if status == InvitationStatus.UNCONFIRMED:
+        tried = ago(invitation.sent_at, at=at)
+        return f"Not confirmed: Karat did not answer the send {tried}; check in Karat"
     return "Being sent"
 
 

@@ -89,7 +89,11 @@ async def sent_by(
     if open_only:
         statement = statement.where(
             col(Invitation.status).in_(
-                [InvitationStatus.SENT, InvitationStatus.COMPLETED]
+                [
+                    InvitationStatus.SENT,
+                    InvitationStatus.UNCONFIRMED,
+                    InvitationStatus.COMPLETED,
+                ]
             )
         )
     else:

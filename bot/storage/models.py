@@ -65,6 +65,9 @@ def _stamp() -> Any:
 class InvitationStatus(StrEnum):
     SENDING = "sending"  # claimed by one submission; Karat not yet answered
     SENT = "sent"  # Karat accepted it; waiting for the candidate
+    # Karat's answer to the send was lost (a timeout): the candidate may have it.
+    # A resend is allowed; a callback on its token proves it arrived.
+    UNCONFIRMED = "unconfirmed"
     COMPLETED = "completed"  # results are in; to be graded
     GRADED = "graded"
     EXPIRED = "expired"  # eight weeks without a result
