@@ -19,6 +19,7 @@ from bot.clients.greenhouse.base import HarvestClient
 from bot.clients.karat import KaratClient, build_karat_client
 from bot.services.context import Services
 from bot.settings import Settings
+from bot.slack import acking
 from bot.slack.app import build_bolt_app, build_slack_client, share_connections
 from bot.slack.messenger import SlackMessenger
 from bot.storage.db import Database, WorkerLockTaken
@@ -92,6 +93,7 @@ def build_asgi(
         finally:
             if socket is not None:
                 await socket.close_async()
+            await acking.settle()
             stop.set()
             if task is not None:
                 await task

@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from bot.blocks import ids
 from bot.services import follow_up
 from bot.services.context import Services
+from bot.slack.acking import acks_first
 from bot.storage import invitations as store
 from bot.storage.models import InvitationStatus
 
@@ -39,6 +40,7 @@ def register(app: AsyncApp, services: Services) -> None:
     """Attach the button listeners."""
 
     @app.action(ids.MARK_GRADED_ACTION)
+    @acks_first
     async def graded_clicked(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond
     ) -> None:
@@ -53,6 +55,7 @@ def register(app: AsyncApp, services: Services) -> None:
             )
 
     @app.action(re.compile(f"^{ids.OPEN_LINK_ACTION}"))
+    @acks_first
     async def link_clicked(ack: AsyncAck) -> None:
         # The browser opens the URL; Slack still tells the app, which only acks.
         await ack()

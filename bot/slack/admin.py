@@ -22,6 +22,7 @@ from bot.services.catalog import TestCatalog, test_value
 from bot.services.context import Services
 from bot.services.health import HealthContext, run_health
 from bot.services.karat_stages import interview_plans
+from bot.slack.acking import acks_first
 
 logger = logging.getLogger(__name__)
 
@@ -208,6 +209,7 @@ def register(app: AsyncApp, services: Services) -> None:
     catalog = TestCatalog(services.karat)
 
     @app.action(SMOKE_ACTION)
+    @acks_first
     async def smoke_clicked(
         ack: AsyncAck,
         body: dict[str, Any],
@@ -230,5 +232,6 @@ def register(app: AsyncApp, services: Services) -> None:
         )
 
     @app.view_submission(views.CONFIG_MODAL)
+    @acks_first
     async def config_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
         await submit(services, catalog, ack, body)

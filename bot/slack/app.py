@@ -93,6 +93,8 @@ def build_bolt_app(services: Services, client: AsyncWebClient) -> AsyncApp:
         client=client,
         signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
         logger=logging.getLogger("bot.slack.bolt"),
+        # Answer as soon as a listener acks; see `bot.slack.acking`.
+        process_before_response=True,
     )
     app.middleware(pooled_respond)
     catalog = TestCatalog(services.karat)

@@ -15,6 +15,7 @@ from bot.services.access import AccessCache
 from bot.services.catalog import TestCatalog
 from bot.services.context import Services
 from bot.services.status import candidate_ids_for, overdue, status_phrase
+from bot.slack.acking import acks_first
 from bot.slack.send_modal import open_send_modal
 from bot.storage import invitations as store
 
@@ -112,6 +113,7 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
     cache = AccessCache()
 
     @app.command("/karat")
+    @acks_first
     async def karat(
         ack: AsyncAck,
         command: dict[str, Any],

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.home import home_view
 from bot.services.context import Services
 from bot.services.status import status_phrase
+from bot.slack.acking import in_background
 from bot.storage import invitations as store
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def register(app: AsyncApp, services: Services) -> None:
     """Attach the Home tab listener."""
 
     @app.event("app_home_opened")
+    @in_background
     async def home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") != "home":
             return

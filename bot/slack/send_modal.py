@@ -27,6 +27,7 @@ from bot.services.candidates import CandidateChoice
 from bot.services.catalog import TestCatalog, test_value
 from bot.services.context import Services
 from bot.services.people import suggested_graders
+from bot.slack.acking import acks_first
 
 logger = logging.getLogger(__name__)
 
@@ -308,10 +309,12 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
     cache = AccessCache()
 
     @app.options(ids.CANDIDATE_ACTION)
+    @acks_first
     async def candidate_options(ack: AsyncAck, payload: dict[str, Any]) -> None:
         await ack(options=await search_options(services, payload.get("value", "")))
 
     @app.shortcut(ids.SEND_SHORTCUT)
+    @acks_first
     async def send_shortcut(
         ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient
     ) -> None:
@@ -326,6 +329,7 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
         )
 
     @app.action(ids.OPEN_SEND_ACTION)
+    @acks_first
     async def send_button(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
@@ -343,6 +347,7 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
         )
 
     @app.view_submission(ids.SEND_MODAL)
+    @acks_first
     async def send_submitted(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
