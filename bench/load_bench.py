@@ -6,8 +6,10 @@ worker in process, against the stand-ins, Harvest not throttled) for `--seconds`
 The mix: `/karat status …`, `/karat list`, `/karat help`, candidate option loads
 and send-modal submissions without a grader (a validation error, so nothing is sent
 again and again). Then the same clients send the slash commands to a bare AsyncApp
-(one no-op `/karat` listener) behind the same Starlette/uvicorn set-up. Each server
-runs in its own process; the clients run in this one.
+(one no-op `/karat` listener) behind the same Starlette/uvicorn set-up, first as
+Bolt sets it up by default, then answering as the bot does, when the listener
+returns (`process_before_response=True`). Each server runs in its own process; the
+clients run in this one.
 
 Targets: p99 ack under 300 ms, no errors, the bot's p50 within 1.5x the bare app's.
 
@@ -101,8 +103,12 @@ async def fill_index(sb: Any) -> None:
         await db.dispose()
 
 
-def serve_bare(slack_url: str) -> None:
-    """Child process: a bare AsyncApp, one no-op command, same Starlette and uvicorn."""
+def serve_bare(slack_url: str, *, at_once: bool = False) -> None:
+    """Child process: a bare AsyncApp, one no-op command, same Starlette and uvicorn.
+
+    `at_once`: with `process_before_response=True`, as the bot runs, so the answer
+    goes when the listener returns instead of at Bolt's next 10 ms check.
+    """
     from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
     from slack_bolt.async_app import AsyncAck, AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
@@ -116,7 +122,9 @@ def serve_bare(slack_url: str) -> None:
     client = AsyncWebClient(
         token="xoxb-sandbox-bot-token", base_url=f"{slack_url}/api/"
     )
-    app = AsyncApp(client=client, signing_secret=SECRET)
+    app = AsyncApp(
+        client=client, signing_secret=SECRET, process_before_response=at_once
+    )
 
     @app.command("/karat")
     async def karat(ack: AsyncAck) -> None:
@@ -379,12 +387,13 @@ def main() -> int:
     )
     parser.add_argument("--serve-bot", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-bare", metavar="SLACK_URL", help=argparse.SUPPRESS)
+    parser.add_argument("--at-once", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bot:
         serve_bot(args.database_url)
         return 0
     if args.serve_bare:
-        serve_bare(args.serve_bare)
+        serve_bare(args.serve_bare, at_once=args.at_once)
         return 0
 
     database = ["--database-url", args.database_url] if args.database_url else []
@@ -410,25 +419,31 @@ def main() -> int:
         bot_alone = run(
             bot.info["url"], weighted(MIX), requests.body, seconds=single, concurrency=1
         )
-        bare = Child("--serve-bare", bot.info["slack_url"])
-        try:
-            commands_only = weighted(MIX, COMMANDS)
-            bare_figures = run(
-                bare.info["url"],
-                commands_only,
-                Requests({}).body,
-                seconds=args.seconds,
-                concurrency=args.concurrency,
-            )
-            bare_alone = run(
-                bare.info["url"],
-                commands_only,
-                Requests({}).body,
-                seconds=single,
-                concurrency=1,
-            )
-        finally:
-            bare.stop()
+        commands_only = weighted(MIX, COMMANDS)
+
+        def bare_run(*mode: str) -> tuple[dict[str, Any], dict[str, Any]]:
+            bare = Child("--serve-bare", bot.info["slack_url"], *mode)
+            try:
+                loaded = run(
+                    bare.info["url"],
+                    commands_only,
+                    Requests({}).body,
+                    seconds=args.seconds,
+                    concurrency=args.concurrency,
+                )
+                alone = run(
+                    bare.info["url"],
+                    commands_only,
+                    Requests({}).body,
+                    seconds=single,
+                    concurrency=1,
+                )
+            finally:
+                bare.stop()
+            return loaded, alone
+
+        bare_figures, bare_alone = bare_run()
+        at_once_figures, at_once_alone = bare_run("--at-once")
     finally:
         bot.stop()
 
@@ -437,6 +452,7 @@ def main() -> int:
         bot_figures["by_kind"][k]["p50_ms"] for k in commands
     )
     ratio = bot_figures["p50_ms"] / max(bare_figures["p50_ms"], 0.001)
+    ratio_at_once = bot_figures["p50_ms"] / max(at_once_figures["p50_ms"], 0.001)
     result = {
         "seconds": args.seconds,
         "concurrency": args.concurrency,
@@ -446,10 +462,14 @@ def main() -> int:
         "bot": bot_figures,
         "bare_async_app": bare_figures,
         "bot_p50_over_bare_p50": round(ratio, 2),
+        # The same bare app answering as the bot does (process_before_response).
+        "bare_async_app_at_once": at_once_figures,
+        "bot_p50_over_bare_at_once_p50": round(ratio_at_once, 2),
         "one_client": {
             "seconds": single,
             "bot": bot_alone,
             "bare_async_app": bare_alone,
+            "bare_async_app_at_once": at_once_alone,
         },
         "bot_commands_median_p50_ms": round(bot_command_p50, 1),
         "targets": {

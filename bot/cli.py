@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -148,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _port_from_env() -> int:
     raw = os.environ.get("PORT", "").strip() or "3000"
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
+    if not re.fullmatch(r"[0-9]{1,5}", raw) or not 0 < int(raw) < 65536:
         raise ConfigError(
             "PORT is not valid: set it to the port number to listen on (1-65535)."
         )

@@ -71,3 +71,73 @@ def test_a_dm_fallback_text_escapes_what_a_candidate_typed_as_a_name():
     )
     assert "<!channel>" not in message["text"]
     assert "&lt;!channel&gt;" in message["text"]
+
+
+def test_a_profile_link_with_an_id_too_long_for_greenhouse_is_explained():
+    from bot.errors import UserError
+    from bot.services.candidates import parse_who
+
+    link = "https://app.greenhouse.io/people/99999999999999999999999"
+    try:
+        parse_who(link)
+    except UserError as exc:
+        assert "not a Greenhouse candidate profile" in exc.message
+    else:
+        raise AssertionError("a 23-digit candidate id was taken")
+    who = parse_who("https://app.greenhouse.io/people/301?application_id=9")
+    assert (who.candidate_id, who.application_id) == (301, 9)
+    huge = parse_who(f"https://app.greenhouse.io/people/301?application_id={'9' * 30}")
+    assert (huge.candidate_id, huge.application_id) == (301, None)
+    # Digits that are not ASCII ("²", "٣") are text, not ids.
+    assert parse_who("²").kind == "name"
+    assert parse_who("٣٠١").kind == "name"
+
+
+async def test_the_last_code_point_typed_in_a_search_finds_nothing_and_breaks_nothing(
+    database_url: str,
+):
+    from bot.storage import index
+    from bot.storage.db import Database
+
+    db = Database(database_url)
+    try:
+        async with db.session() as session:
+            for query in ("ma\U0010ffff", "\U0010ffff", "\U0010ffff\U0010ffff x"):
+                assert await index.search(session, query) == []
+    finally:
+        await db.dispose()
+
+
+def test_status_says_when_no_candidate_matches_and_keeps_to_a_linked_application(
+    sandbox: Sandbox,
+):
+    from tests.e2e_support import status_text
+
+    assert status_text(sandbox, "nobody-by-this-name").startswith(
+        "No candidate in Greenhouse matches that."
+    )
+    send_and_wait(sandbox, open_form(sandbox))
+    [sent] = invitations(sandbox)
+    base = f"https://app.greenhouse.io/people/{sent['candidate_id']}"
+    assert "Sent" in status_text(
+        sandbox, f"{base}?application_id={sent['application_id']}"
+    )
+    other = status_text(sandbox, f"{base}?application_id=99999999")
+    assert other.startswith("No Karat test has been sent")
+
+
+def test_stats_for_a_job_typed_in_other_digits_answers(sandbox: Sandbox):
+    before = len(sandbox.slack.responses)
+    assert sandbox.slash("U0ANA", "stats ²").status_code == 200
+    posted = wait_until(lambda: sandbox.slack.responses, lambda r: len(r) > before)
+    assert posted[before].body
+
+
+def test_someone_slack_does_not_know_is_told_so_not_that_slack_is_down(
+    sandbox: Sandbox,
+):
+    from tests.e2e_support import status_text
+
+    text = status_text(sandbox, "maya", user="U0NOSUCH")
+    assert text.startswith("Slack did not find your account")
+    assert "Ask <@U0RILEY> for help." in text

@@ -13,11 +13,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.errors import UpstreamError
+from bot.errors import NotFound, UpstreamError
 from bot.services.context import Services
 from bot.services.people import MappedPerson, map_user
 
 CACHE_SECONDS = 300.0
+SERVICE_NAMES = {"slack": "Slack", "greenhouse": "Greenhouse", "karat": "Karat"}
 # A refusal is kept a minute: a burst of retries costs one lookup, and an account an
 # admin has just fixed works a minute later.
 REFUSAL_SECONDS = 60.0
@@ -76,10 +77,18 @@ async def member_refusal(
     """Why this person may not send or follow tests, or None when they may."""
     try:
         person = await member(services, cache, user_id)
+    except NotFound as exc:
+        logger.warning("access check: unknown person user=%s error=%s", user_id, exc)
+        return (
+            f"{SERVICE_NAMES.get(exc.service, exc.service)} did not find your "
+            "account, so the bot cannot check it against Greenhouse. Ask "
+            f"{admins_to_ask(services)} for help."
+        )
     except UpstreamError as exc:
         logger.warning("access check failed user=%s error=%s", user_id, exc)
         return (
             "The bot could not check your Greenhouse account just now "
-            f"({exc.service} did not answer); try again in a minute."
+            f"({SERVICE_NAMES.get(exc.service, exc.service)} did not answer); try "
+            "again in a minute."
         )
     return None if person.ok else refusal(services, person)

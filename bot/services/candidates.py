@@ -80,24 +80,30 @@ def parse_who(text: str) -> Who:
         text = link[1]
     if EMAIL.match(text):
         return Who("email", text.lower())
-    if text.isdigit() and len(text) <= 18:
-        return Who("id", text, candidate_id=int(text))
+    if (number := greenhouse_id(text)) is not None:
+        return Who("id", text, candidate_id=number)
     if text.startswith(("http://", "https://")):
         url = urlparse(text)
-        found = re.search(r"/people/(\d+)", url.path)
-        app_id = parse_qs(url.query).get("application_id", [""])[0]
-        if not found:
+        found = re.search(r"/people/([0-9]+)", url.path)
+        candidate_id = greenhouse_id(found[1]) if found else None
+        if candidate_id is None:
             raise UserError(
                 "That link is not a Greenhouse candidate profile; copy the link of the "
-                "candidate's page (it contains /people/)."
+                "candidate's page (it contains /people/ and the candidate's id)."
             )
+        app_id = parse_qs(url.query).get("application_id", [""])[0]
         return Who(
             "url",
             text,
-            candidate_id=int(found[1]),
-            application_id=int(app_id) if app_id.isdigit() else None,
+            candidate_id=candidate_id,
+            application_id=greenhouse_id(app_id),
         )
     return Who("name", text)
+
+
+def greenhouse_id(text: str) -> int | None:
+    """A Greenhouse id written in ASCII digits that fits a BIGINT; else None."""
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
 
 
 def fold(text: str) -> str:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
+from bot.services.candidates import greenhouse_id
 from bot.services.context import Services
 from bot.storage.models import Invitation, InvitationStatus
 
@@ -69,10 +70,11 @@ async def funnels(
     wanted = job.strip()
     if wanted:
         folded = wanted.casefold()
+        job_id = greenhouse_id(wanted)
         found = [
             i
             for i in found
-            if (wanted.isdigit() and i.job_id == int(wanted))
+            if (job_id is not None and i.job_id == job_id)
             or folded in (i.job_name or "").casefold()
         ]
         names = sorted({i.job_name or f"job {i.job_id}" for i in found})

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import FormErrors
+from bot.services.candidates import greenhouse_id
 from bot.settings import RecruiterSource, Settings
 from bot.storage import config as store
 from bot.storage.config import ConfigChange
@@ -81,7 +82,7 @@ def from_values(settings: Settings, values: dict[str, Any]) -> TeamConfig:
     alignment: dict[int, Alignment] = {}
     raw = values.get("stage_alignment")
     for key, item in raw.items() if isinstance(raw, dict) else []:
-        if str(key).isdigit() and isinstance(item, dict) and item.get("test"):
+        if greenhouse_id(str(key)) and isinstance(item, dict) and item.get("test"):
             alignment[int(key)] = Alignment(
                 int(key), str(item.get("label") or key), str(item["test"])
             )

@@ -57,8 +57,18 @@ async def status_for(services: Services, who_text: str) -> dict[str, Any]:
                 "text": "Greenhouse could not be reached to find that candidate; try "
                 "again in a few minutes, or give the candidate's Greenhouse id.",
             }
+        if not ids:
+            return {
+                "response_type": "ephemeral",
+                "text": "No candidate in Greenhouse matches that. Give the "
+                "candidate's e-mail, Greenhouse profile link, id, or the start of "
+                "their name.",
+            }
         async with services.db.session() as session:
             found = await store.for_candidates(session, ids)
+    if who.kind == "url" and who.application_id is not None:
+        # The link names one application: only its tests.
+        found = [i for i in found if i.application_id == who.application_id]
     return await _rows(
         services,
         found,

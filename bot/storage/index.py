@@ -9,6 +9,7 @@ the common case (someone typing the start of a name) never reads the whole table
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -58,14 +59,19 @@ def name_terms(*names: str | None) -> set[str]:
     return terms
 
 
-def _after(prefix: str) -> str:
-    """The smallest string greater than every string starting with `prefix`."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+def _after(prefix: str) -> str | None:
+    """The smallest string greater than every string starting with `prefix`.
+
+    None when there is none: the prefix is only the last code point (U+10FFFF).
+    """
+    stem = prefix.rstrip(chr(sys.maxunicode))
+    return stem[:-1] + chr(ord(stem[-1]) + 1) if stem else None
 
 
 def _prefix(column: Any, prefix: str) -> Any:
     # A range, not LIKE: both databases serve it from a plain btree index.
-    return and_(column >= prefix, column < _after(prefix))
+    after = _after(prefix)
+    return column >= prefix if after is None else and_(column >= prefix, column < after)
 
 
 # -- writing ---------------------------------------------------------------------------
