@@ -57,9 +57,11 @@ def acks_first(listener: Listener) -> Listener:
             )
         finally:
             waiting.cancel()
-        if task.done():
-            task.result()  # the listener's own error goes to Bolt's handler
+        if task.done() and not acked.is_set():
+            task.result()  # an error before the ack goes to Bolt's handler
             return
+        # Acked (its answer is Slack's), or too slow to: what remains, or fails,
+        # happens after the answer.
         _carry_on(task, listener)
 
     return run
