@@ -5,6 +5,9 @@ Part 1 (latency): N results arrive at once as Karat callbacks to `karat-bot serv
 For each result: callback sent -> every grader's DM posted and the Greenhouse note
 written. Reports p50/p95/max; target p95 under 2 s for 500 results.
 
+Part 0 (one at a time): results arriving singly, as on most days; the same
+latency, with nothing queued ahead.
+
 Part 2 (drain): a backlog of M results with Harvest at its documented v1 limit (50
 requests per 10 s). Reports the share of the limit used while draining (target at
 least 90%) and checks that no effect was lost or done twice.
@@ -223,6 +226,25 @@ def latency(burst: int, database_url: str | None, workers: int) -> dict[str, Any
         }
 
 
+def one_at_a_time(count: int, database_url: str | None, workers: int) -> dict[str, Any]:
+    """Results arriving as they do on a normal day: one, then a pause, then the next."""
+    with Stage(database_url=database_url, settings={}, workers=workers) as sandbox:
+        sandbox.harvest.rate_limits["v1"] = RateWindow(1_000_000, 10.0)
+        seeded = asyncio.run(seed(sandbox, count, prefix="single"))
+        waits = []
+        for invitation_id, token in seeded:
+            sent = asyncio.run(fire(sandbox, [(invitation_id, token)]))
+            done = wait_all(sandbox, [invitation_id], timeout=30)
+            waits.append(done[invitation_id] - sent[invitation_id])
+            time.sleep(0.2)
+        return {
+            "results": count,
+            "p50_s": round(statistics.median(waits), 3),
+            "p95_s": round(percentile(waits, 0.95), 3),
+            "max_s": round(max(waits), 3),
+        }
+
+
 def drain(backlog: int, database_url: str | None, workers: int) -> dict[str, Any]:
     with Stage(database_url=database_url, settings={}, workers=workers) as sandbox:
         time.sleep(2)  # let the start-up sync pass before counting
@@ -256,6 +278,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--burst", type=int, default=500)
     parser.add_argument("--backlog", type=int, default=300)
+    parser.add_argument(
+        "--single", type=int, default=20, help="results sent one at a time"
+    )
     parser.add_argument("--database-url", default=None, help="default: a SQLite file")
     parser.add_argument(
         "--workers",
@@ -267,6 +292,7 @@ def main() -> None:
     report = {
         "database": "postgresql" if args.database_url else "sqlite",
         "workers": args.workers or "in serve",
+        "one_at_a_time": one_at_a_time(args.single, args.database_url, args.workers),
         "latency": latency(args.burst, args.database_url, args.workers),
         "drain": drain(args.backlog, args.database_url, args.workers),
     }

@@ -138,3 +138,72 @@ async def test_a_zero_from_inside_the_window_still_waits_it_out() -> None:
     )
 
     assert await limiter.acquire("acme", window=10) == 10.0
+
+
+async def test_a_window_greenhouse_began_early_is_taken_at_its_word() -> None:
+    # Greenhouse's window ended a little before this process thought: the request
+    # meant as the old window's last is answered as the new window's first.
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    full = {"X-RateLimit-Limit": "50"}
+    await limiter.acquire("acme", window=10)
+    await limiter.observe(
+        "acme",
+        {**full, "X-RateLimit-Remaining": "49"},
+        status=200,
+        window=10,
+        sent_at=clock.now,
+    )
+    clock.now += 9.98
+    await limiter.observe(
+        "acme", {**full, "X-RateLimit-Remaining": "1"}, status=200, window=10
+    )
+    await limiter.acquire("acme", window=10)  # the last slot, as this process sees it
+    last = clock.now
+    clock.now += 0.005  # still inside this process's window
+
+    await limiter.observe(
+        "acme",
+        {**full, "X-RateLimit-Remaining": "49"},
+        status=200,
+        window=10,
+        sent_at=last,
+    )
+
+    assert await limiter.acquire("acme", window=10) == 0.0
+
+
+async def test_answers_are_observed_while_a_request_waits_its_turn() -> None:
+    import asyncio
+
+    clock = FakeClock()
+    woken = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        await woken.wait()
+        clock.now += seconds
+
+    limiter = RateLimiter(clock=clock, sleep=sleep)
+    await limiter.acquire("acme", window=10)
+    await limiter.observe(
+        "acme",
+        {"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0"},
+        status=200,
+        window=10,
+        sent_at=clock.now,
+    )
+    waiting = asyncio.create_task(limiter.acquire("acme", window=10))
+    await asyncio.sleep(0)
+
+    # The waiting request holds nothing: another answer is taken in at once.
+    await asyncio.wait_for(
+        limiter.observe(
+            "acme",
+            {"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0"},
+            status=200,
+            window=10,
+        ),
+        timeout=1,
+    )
+    woken.set()
+    assert await waiting == 10.0

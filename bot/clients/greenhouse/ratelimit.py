@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -28,6 +29,8 @@ Sleep = Callable[[float], Awaitable[None]]
 # Low enough that a recruiter's modal (a handful of reads) is not slowed while most
 # of the window is unused; high enough to arrive at the limit gently, not with a 429.
 SLOW_BELOW = 0.2
+# Send times remembered per account: more than any window's limit.
+SENT_KEPT = 1000
 
 
 @dataclass
@@ -90,6 +93,9 @@ class RateLimiter:
         self.clock = clock
         self.sleep = sleep
         self.waited = 0.0
+        # When this process sent its latest requests, per account: what a new
+        # window's first answer cannot have counted yet.
+        self._sent: dict[str, deque[float]] = {}
         # asyncio locks belong to one event loop; keep one set per running loop.
         self._locks: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, dict[str, asyncio.Lock]
@@ -101,24 +107,35 @@ class RateLimiter:
 
     async def acquire(self, account: str, *, window: float) -> float:
         """Wait until one more request fits in the window; return the seconds waited."""
-        async with self._lock(account):
-            state = await self.store.load(account) or WindowState()
-            now = self.clock()
-            wait = self._wait_for(state, now)
-            if wait > 0:
-                self.waited += wait
-                await self.sleep(wait)
+        waited = 0.0
+        while True:
+            async with self._lock(account):
+                state = await self.store.load(account) or WindowState()
                 now = self.clock()
-            if state.limit is not None and now >= state.window_end:
-                # The old window is over; until an answer says otherwise, assume a
-                # full new one that ends no later than a whole window from now.
-                state.remaining, state.window_end = state.limit, now + window
-                state.window_start = now
-            if state.remaining is not None:
-                state.remaining -= 1
-            state.last_sent = now
-            await self.store.save(account, state)
-            return wait
+                wait = self._wait_for(state, now)
+                if wait <= 0:
+                    self._reserve(account, state, now, window=window)
+                    await self.store.save(account, state)
+                    return waited
+            # Sleep without the lock: answers must still be observed meanwhile,
+            # and whoever wakes first takes the slot; the others wait again.
+            self.waited += wait
+            waited += wait
+            await self.sleep(wait)
+
+    def _reserve(
+        self, account: str, state: WindowState, now: float, *, window: float
+    ) -> None:
+        sent = self._sent.setdefault(account, deque(maxlen=SENT_KEPT))
+        sent.append(now)
+        if state.limit is not None and now >= state.window_end:
+            # The old window is over; until an answer says otherwise, assume a
+            # full new one that ends no later than a whole window from now.
+            state.remaining, state.window_end = state.limit, now + window
+            state.window_start = now
+        if state.remaining is not None:
+            state.remaining -= 1
+        state.last_sent = now
 
     @staticmethod
     def _wait_for(state: WindowState, now: float) -> float:
@@ -154,12 +171,25 @@ class RateLimiter:
             limit, remaining = rate_headers(headers)
             if limit is not None:
                 state.limit = limit
-            stale = sent_at is not None and sent_at < state.window_start
+            # Sent before this window began, or inside a window that has ended
+            # since: either way the count is an old window's.
+            stale = sent_at is not None and (
+                sent_at < state.window_start
+                or state.window_end <= now
+                and sent_at < state.window_end
+            )
             if remaining is not None and not stale:
                 first = state.limit is not None and remaining == state.limit - 1
                 if state.remaining is None or now >= state.window_end:
                     # Nothing known of the current window: this answer tells.
                     state.window_end, state.remaining = now + window, remaining
+                elif first and sent_at is not None and account in self._sent:
+                    # Greenhouse began a window with this very request (its clock
+                    # ran ahead of ours). Trust its count, less what this process
+                    # sent since; the window ends within a window from now.
+                    since = sum(1 for t in self._sent[account] if t > sent_at)
+                    state.remaining = max(0, remaining - since)
+                    state.window_start, state.window_end = sent_at, now + window
                 else:
                     if first:
                         # A window began before this answer came back, so it ends no

@@ -69,18 +69,18 @@ class SharedRateLimiter(RateLimiter):
     async def acquire(self, account: str, *, window: float) -> float:
         """Wait until one more request fits the shared window; the seconds waited."""
         waited = 0.0
-        async with self._lock(account):
-            while True:
-                async with self.store.locked(account) as state:
-                    wait = self._wait_for(state, self.clock())
-                    if wait <= 0:
-                        # The wait only shrinks as time passes, so the base class
-                        # reserves the request at once, without sleeping.
-                        await self._scratch(state).acquire(account, window=window)
-                        return waited
-                self.waited += wait
-                waited += wait
-                await self.sleep(wait)
+        while True:
+            async with self._lock(account), self.store.locked(account) as state:
+                wait = self._wait_for(state, self.clock())
+                if wait <= 0:
+                    # The wait only shrinks as time passes, so the base class
+                    # reserves the request at once, without sleeping.
+                    await self._scratch(state).acquire(account, window=window)
+                    return waited
+            # Sleep holding nothing, so answers are observed meanwhile.
+            self.waited += wait
+            waited += wait
+            await self.sleep(wait)
 
     async def observe(
         self,
