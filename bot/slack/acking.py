@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 logger = logging.getLogger("bot.slack.bolt")
@@ -26,7 +26,7 @@ logger = logging.getLogger("bot.slack.bolt")
 # time, so its request is answered and the listener left to finish.
 ACK_WAIT_SECONDS = 3.0
 
-Listener = Callable[..., Awaitable[None]]
+Listener = Callable[..., Coroutine[Any, Any, None]]
 
 # Running listeners, held so the event loop does not drop them half-way.
 _running: set[asyncio.Task[None]] = set()
