@@ -54,6 +54,14 @@ class FormErrors(UserError):
         self.errors = errors
 
 
+SERVICE_NAMES = {"greenhouse": "Greenhouse", "karat": "Karat", "slack": "Slack"}
+
+
+def service_name(service: str) -> str:
+    """How people write a service's name ("greenhouse" -> "Greenhouse")."""
+    return SERVICE_NAMES.get(service, service)
+
+
 class UpstreamError(KaratBotError):
     """A call to Slack, Greenhouse or Karat failed.
 

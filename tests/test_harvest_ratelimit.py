@@ -86,40 +86,31 @@ async def test_accounts_do_not_share_a_window() -> None:
     assert await limiter.acquire("globex", window=10) == 0.0
 
 
+async def answer(
+    limiter: RateLimiter, remaining: int, *, sent_at: float | None = None
+) -> None:
+    """An answer from an account allowed 50 requests per 10 s, with `remaining` left."""
+    headers = {"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": str(remaining)}
+    await limiter.observe("acme", headers, status=200, window=10, sent_at=sent_at)
+
+
 async def test_an_answer_from_the_old_window_does_not_stall_the_new_one() -> None:
     # The last request of a window is answered "0 left" just after this process
     # has begun the next window: that 0 is the old window's, not the new one's.
     clock = FakeClock()
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
-    full = {"X-RateLimit-Limit": "50"}
     await limiter.acquire("acme", window=10)
-    await limiter.observe(
-        "acme", {**full, "X-RateLimit-Remaining": "49"}, status=200, window=10
-    )
+    await answer(limiter, 49)
     clock.now += 9.99
-    await limiter.observe(
-        "acme", {**full, "X-RateLimit-Remaining": "1"}, status=200, window=10
-    )
+    await answer(limiter, 1)
     await limiter.acquire("acme", window=10)
     last_of_old = clock.now
     clock.now += 0.02  # the window is over
     assert await limiter.acquire("acme", window=10) == 0.0
     first_of_new = clock.now
 
-    await limiter.observe(
-        "acme",
-        {**full, "X-RateLimit-Remaining": "0"},
-        status=200,
-        window=10,
-        sent_at=last_of_old,
-    )
-    await limiter.observe(
-        "acme",
-        {**full, "X-RateLimit-Remaining": "49"},
-        status=200,
-        window=10,
-        sent_at=first_of_new,
-    )
+    await answer(limiter, 0, sent_at=last_of_old)
+    await answer(limiter, 49, sent_at=first_of_new)
 
     assert await limiter.acquire("acme", window=10) == 0.0
 
@@ -129,13 +120,7 @@ async def test_a_zero_from_inside_the_window_still_waits_it_out() -> None:
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
     await limiter.acquire("acme", window=10)
     sent = clock.now
-    await limiter.observe(
-        "acme",
-        {"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0"},
-        status=200,
-        window=10,
-        sent_at=sent,
-    )
+    await answer(limiter, 0, sent_at=sent)
 
     assert await limiter.acquire("acme", window=10) == 10.0
 
@@ -145,30 +130,15 @@ async def test_a_window_greenhouse_began_early_is_taken_at_its_word() -> None:
     # meant as the old window's last is answered as the new window's first.
     clock = FakeClock()
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
-    full = {"X-RateLimit-Limit": "50"}
     await limiter.acquire("acme", window=10)
-    await limiter.observe(
-        "acme",
-        {**full, "X-RateLimit-Remaining": "49"},
-        status=200,
-        window=10,
-        sent_at=clock.now,
-    )
+    await answer(limiter, 49, sent_at=clock.now)
     clock.now += 9.98
-    await limiter.observe(
-        "acme", {**full, "X-RateLimit-Remaining": "1"}, status=200, window=10
-    )
+    await answer(limiter, 1)
     await limiter.acquire("acme", window=10)  # the last slot, as this process sees it
     last = clock.now
     clock.now += 0.005  # still inside this process's window
 
-    await limiter.observe(
-        "acme",
-        {**full, "X-RateLimit-Remaining": "49"},
-        status=200,
-        window=10,
-        sent_at=last,
-    )
+    await answer(limiter, 49, sent_at=last)
 
     assert await limiter.acquire("acme", window=10) == 0.0
 
@@ -185,24 +155,13 @@ async def test_answers_are_observed_while_a_request_waits_its_turn() -> None:
 
     limiter = RateLimiter(clock=clock, sleep=sleep)
     await limiter.acquire("acme", window=10)
-    await limiter.observe(
-        "acme",
-        {"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0"},
-        status=200,
-        window=10,
-        sent_at=clock.now,
-    )
+    await answer(limiter, 0, sent_at=clock.now)
     waiting = asyncio.create_task(limiter.acquire("acme", window=10))
     await asyncio.sleep(0)
 
     # The waiting request holds nothing: another answer is taken in at once.
     await asyncio.wait_for(
-        limiter.observe(
-            "acme",
-            {"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0"},
-            status=200,
-            window=10,
-        ),
+        answer(limiter, 0),
         timeout=1,
     )
     woken.set()

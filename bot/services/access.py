@@ -13,12 +13,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.errors import NotFound, UpstreamError
+from bot.errors import NotFound, UpstreamError, service_name
 from bot.services.context import Services
 from bot.services.people import MappedPerson, map_user
 
 CACHE_SECONDS = 300.0
-SERVICE_NAMES = {"slack": "Slack", "greenhouse": "Greenhouse", "karat": "Karat"}
 # A refusal is kept a minute: a burst of retries costs one lookup, and an account an
 # admin has just fixed works a minute later.
 REFUSAL_SECONDS = 60.0
@@ -80,7 +79,7 @@ async def member_refusal(
     except NotFound as exc:
         logger.warning("access check: unknown person user=%s error=%s", user_id, exc)
         return (
-            f"{SERVICE_NAMES.get(exc.service, exc.service)} did not find your "
+            f"{service_name(exc.service)} did not find your "
             "account, so the bot cannot check it against Greenhouse. Ask "
             f"{admins_to_ask(services)} for help."
         )
@@ -88,7 +87,7 @@ async def member_refusal(
         logger.warning("access check failed user=%s error=%s", user_id, exc)
         return (
             "The bot could not check your Greenhouse account just now "
-            f"({SERVICE_NAMES.get(exc.service, exc.service)} did not answer); try "
+            f"({service_name(exc.service)} did not answer); try "
             "again in a minute."
         )
     return None if person.ok else refusal(services, person)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.blocks.health import admin_alert
-from bot.errors import AuthFailed, UpstreamError
+from bot.errors import AuthFailed, UpstreamError, service_name
 from bot.services import team_config
 from bot.storage import alerts as store
 
@@ -30,7 +30,6 @@ REARM_AFTER = timedelta(hours=24)
 MALFORMED_THRESHOLD = 3  # one odd answer can be a glitch; three are a pattern
 DEAD_LETTERS = "dead_letters"
 KARAT_MALFORMED = "karat_malformed"
-SERVICE_NAMES = {"greenhouse": "Greenhouse", "karat": "Karat", "slack": "Slack"}
 CREDENTIAL_FIXES = {
     "greenhouse": "Check the Harvest credential (GREENHOUSE_CLIENT_ID and "
     "GREENHOUSE_CLIENT_SECRET, or GREENHOUSE_API_KEY) and that the integration user "
@@ -75,7 +74,7 @@ async def upstream_failed(services: Any, exc: UpstreamError) -> bool:
     """Alert on failures an admin must fix (a refused credential); ignore others."""
     if not isinstance(exc, AuthFailed) or exc.service not in CREDENTIAL_FIXES:
         return False
-    name = SERVICE_NAMES.get(exc.service, exc.service)
+    name = service_name(exc.service)
     return await raise_alert(
         services,
         credential_key(exc.service),

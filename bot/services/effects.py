@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -67,7 +67,39 @@ async def owe_status_fetch(
     )
 
 
-async def owe_result_effects(session: AsyncSession, invitation: Invitation) -> None:
+async def record_results(
+    services: Services,
+    session: AsyncSession,
+    invitation_id: int,
+    *,
+    from_status: InvitationStatus,
+    at: datetime,
+    values: dict[str, Any],
+) -> bool:
+    """Mark a test completed and owe its note and DMs, in the caller's transaction.
+
+    True when this call moved it (a replay finds it moved already and owes nothing).
+    """
+    moved = await store.transition(
+        session,
+        invitation_id,
+        from_status=[from_status],
+        values={
+            "status": InvitationStatus.COMPLETED,
+            "completed_at": at,
+            "next_check_at": at
+            + timedelta(minutes=services.settings.SCORECARD_CHECK_MINUTES),
+            **values,
+        },
+    )
+    if moved:
+        refreshed = await store.get(session, invitation_id)
+        assert refreshed is not None
+        await _owe_result_effects(session, refreshed)
+    return moved
+
+
+async def _owe_result_effects(session: AsyncSession, invitation: Invitation) -> None:
     graders = await store.graders_of(session, invitation.id or 0)
     await outbox.enqueue(
         session,
@@ -187,25 +219,19 @@ async def fetch_status(services: Services, effect: Effect) -> dict[str, Any]:
                 values={"last_polled_at": now},
             )
             return {"status": status.status}
-        moved = await store.transition(
+        moved = await record_results(
+            services,
             session,
             invitation.id or 0,
-            from_status=[InvitationStatus.SENT],
+            from_status=InvitationStatus.SENT,
+            at=now,
             values={
-                "status": InvitationStatus.COMPLETED,
-                "completed_at": now,
                 "last_polled_at": now,
                 "score": status.score,
                 "profile_url": status.profile_url,
                 "result_metadata": status.metadata,
-                "next_check_at": now
-                + timedelta(minutes=services.settings.SCORECARD_CHECK_MINUTES),
             },
         )
-        if moved:
-            refreshed = await store.get(session, invitation.id or 0)
-            assert refreshed is not None
-            await owe_result_effects(session, refreshed)
     if moved:
         logger.info(
             "results in invitation=%s karat_interview_id=%s",

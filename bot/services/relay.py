@@ -7,7 +7,6 @@ which in turn owes the Greenhouse note and the graders' DMs (see `effects`).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -65,23 +64,15 @@ async def _arrived_unconfirmed(
     result cannot be fetched. The test is recorded as completed all the same, and
     the note and the DMs say where the results are.
     """
-    now = services.clock()
-    moved = await store.transition(
+    moved = await effects.record_results(
+        services,
         session,
         invitation.id or 0,
-        from_status=[InvitationStatus.UNCONFIRMED],
-        values={
-            "status": InvitationStatus.COMPLETED,
-            "completed_at": now,
-            "result_metadata": {"Results": RESULTS_IN_KARAT_ONLY},
-            "next_check_at": now
-            + timedelta(minutes=services.settings.SCORECARD_CHECK_MINUTES),
-        },
+        from_status=InvitationStatus.UNCONFIRMED,
+        at=services.clock(),
+        values={"result_metadata": {"Results": RESULTS_IN_KARAT_ONLY}},
     )
     if moved:
-        refreshed = await store.get(session, invitation.id or 0)
-        assert refreshed is not None
-        await effects.owe_result_effects(session, refreshed)
         logger.warning(
             "callback on an unconfirmed send invitation=%s: results are in Karat only",
             invitation.id,

@@ -33,6 +33,7 @@ from bot.errors import (
     Unreachable,
     UpstreamError,
     ValidationFailed,
+    service_name,
 )
 from bot.services import effects, follow_up, team_config
 from bot.services.candidates import parse_choice_value
@@ -116,7 +117,7 @@ def _field_for(exc: UpstreamError) -> str:
 
 def explain_check_failure(exc: UpstreamError) -> str:
     """What the recruiter reads when a service failed while checking the form."""
-    name = _service_name(exc.service)
+    name = service_name(exc.service)
     if isinstance(exc, AuthFailed | PermissionDenied):
         return (
             f"{name} refused the bot ({exc.message}), so nothing was sent. Ask an "
@@ -574,14 +575,8 @@ def _karat_key_rejected() -> str:
     )
 
 
-def _service_name(service: str) -> str:
-    return {"greenhouse": "Greenhouse", "karat": "Karat", "slack": "Slack"}.get(
-        service, service
-    )
-
-
 def _unreachable(service: str) -> str:
-    name = _service_name(service)
+    name = service_name(service)
     return (
         f"{name} could not be reached, so nothing was sent. Try again in a few minutes."
     )
