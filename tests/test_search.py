@@ -137,6 +137,44 @@ async def test_every_application_is_an_option_and_there_are_at_most_100(
     assert {c.application_id for c in choices[:2]} == {10, 11}
 
 
+async def test_open_applications_come_first_and_nobody_is_listed_twice(
+    db: Database,
+) -> None:
+    ana = person(1, "Ana", "Anand", "ana@mail.example")
+    ana.applications[0].status = "rejected"
+    ana.applications.append(ana.applications[0].model_copy(update={"id": 12}))
+    ana.applications[1].status = "active"
+    ana.applications[1].prospect = True
+    ana.applications.append(ana.applications[0].model_copy(update={"id": 13}))
+    ana.applications[2].status = "active"
+    await load(db, ana, person(2, "Zed", "Anandan", "z@mail.example"))
+
+    choices = await search_by_name(cast(Any, None), "anand", db=db)
+
+    # Ana is found by her full name and again by her last name: listed once, her
+    # active application first, a prospect next, the rejected one last.
+    assert [(c.candidate_id, c.application_id) for c in choices] == [
+        (1, 13),
+        (1, 12),
+        (1, 10),
+        (2, 20),
+    ]
+
+
+async def test_a_candidate_found_in_the_first_round_leaves_room_for_others(
+    db: Database,
+) -> None:
+    # Three whose full names start "lee" (the first round, which the second finds
+    # again, first in its order) and more found only by their last name.
+    first = [person(i, "Lee", f"Park {i}", apps=2) for i in (1, 2, 3)]
+    later = [person(i, "Zoe", f"Leeds {i}", apps=1) for i in range(10, 20)]
+    await load(db, *first, *later)
+
+    choices = await search_by_name(cast(Any, None), "lee", db=db, limit=10)
+
+    assert [c.candidate_id for c in choices] == [1, 1, 2, 2, 3, 3, 10, 11, 12, 13]
+
+
 async def test_option_text_fits_slack_and_keeps_the_value(db: Database) -> None:
     long_job = Job(id=8, name="Principal Distributed Systems Engineer, Payments " * 2)
     await load(

@@ -221,14 +221,11 @@ async def search_by_name(
     empty index (or no database) falls back to scanning its newest candidates.
     """
     if db is not None:
-        async with db.session() as session:
-            # TODO(#7): under load the picker's ack waits on these statements, each a
-            # trip through aiosqlite's thread on SQLite (p50 80-170 ms at 10 clients,
-            # 3 ms alone); a search without the trips would close the gap.
-            found = await index.search(session, query, limit=limit)
+        async with db.reading() as connection:
+            found = await index.search(connection, query, limit=limit)
             # Nothing found in an index that holds people is the answer; only an
             # empty index sends the question to Harvest.
-            if found or await index.has_candidates(session):
+            if found or await index.has_candidates(connection):
                 return [_indexed_choice(row) for row in found]
         logger.info("candidate index is empty; run karat-bot sync. Asking Harvest")
     return await _scan_harvest(harvest, query, limit=limit)
@@ -238,13 +235,13 @@ async def _indexed_by_id(db: Database, who: Who) -> list[CandidateChoice]:
     """The index's choices for a candidate id (or, for a bare number, an
     application id); empty when the index does not know it, so Harvest is asked."""
     assert who.candidate_id is not None
-    async with db.session() as session:
-        rows = await index.applications_of(session, [who.candidate_id])
+    async with db.reading() as connection:
+        rows = await index.applications_of(connection, [who.candidate_id])
         application_id = who.application_id
         if not rows and who.kind == "id":
-            owner = await index.candidate_of_application(session, who.candidate_id)
+            owner = await index.candidate_of_application(connection, who.candidate_id)
             if owner is not None:
-                rows = await index.applications_of(session, [owner])
+                rows = await index.applications_of(connection, [owner])
                 application_id = who.candidate_id
     if application_id is not None:
         rows = [r for r in rows if r.application_id == application_id]

@@ -13,7 +13,12 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel import create_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -87,6 +92,12 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(async_url(url), **options)
         if self.sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            # pysqlite opens no transaction for a SELECT: nothing to begin or commit.
+            self._reader = self.engine
+        else:
+            # Without autocommit psycopg sends BEGIN before the first statement and
+            # the pool a ROLLBACK after the last: two round trips a read can skip.
+            self._reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -103,6 +114,17 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a few reads that need no transaction of their own.
+
+        Each statement sees the latest committed data on its own, so it suits
+        lookups that answer a person at once (the candidate picker) and nothing
+        that reads, decides and writes.
+        """
+        async with self._reader.connect() as connection:
+            yield connection
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:

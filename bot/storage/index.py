@@ -16,8 +16,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, literal, or_, select, union_all, update
+from sqlalchemy import (
+    and_,
+    case,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 from sqlmodel import select as sqlmodel_select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -77,10 +88,15 @@ def _prefix(column: Any, prefix: str) -> Any:
 # -- writing ---------------------------------------------------------------------------
 
 
-async def _run(session: AsyncSession, statement: Any, params: Any = None) -> Any:
-    """Execute on the session's connection (its transaction), as SQLAlchemy Core."""
-    connection = await session.connection()
-    return await connection.execute(statement, params)
+Reader = AsyncSession | AsyncConnection
+
+
+async def _run(source: Reader, statement: Any, params: Any = None) -> Any:
+    """Execute as SQLAlchemy Core: on a session's connection (its transaction), or
+    on a bare connection (`Database.reading`)."""
+    if isinstance(source, AsyncSession):
+        source = await source.connection()
+    return await source.execute(statement, params)
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -254,9 +270,9 @@ class IndexedApplication:
     prospect: bool
 
 
-async def has_candidates(session: AsyncSession) -> bool:
+async def has_candidates(source: Reader) -> bool:
     """Whether the index holds any candidate at all."""
-    found = await _run(session, select(IndexCandidate.id).limit(1))
+    found = await _run(source, select(IndexCandidate.id).limit(1))
     return found.first() is not None
 
 
@@ -314,47 +330,33 @@ def _tiers(q: str) -> list[list[Any]]:
 
 
 def _one_round(tiers: list[Any], limit: int) -> Any:
-    """The round's tiers as one statement: each limited, then in tier order."""
+    """The round's tiers as one statement: each tier's candidates limited, then
+    their applications with what the picker shows, best tier first."""
     parts = []
     for rank, tier in enumerate(tiers):
         found = tier.limit(limit).subquery()
-        cid, name = list(found.c)
-        parts.append(select(literal(rank).label("tier"), cid.label("cid"), name))
+        cid, _name = list(found.c)
+        parts.append(select(literal(rank).label("tier"), cid.label("cid")))
     both = union_all(*parts).subquery()
-    return select(both.c.cid).order_by(both.c.tier, *list(both.c)[2:], both.c.cid)
+    # A candidate several tiers found ranks by the best of them.
+    best = (
+        select(both.c.cid, func.min(both.c.tier).label("tier"))
+        .group_by(both.c.cid)
+        .subquery()
+    )
+    c = IndexCandidate
+    return (
+        _with_applications(select(best.c.tier).join(c, c.id == best.c.cid))
+        .order_by(best.c.tier, c.name_fold, c.id, *_APPLICATION_ORDER)
+        .limit(limit)
+    )
 
 
-async def search(
-    session: AsyncSession, query: str, *, limit: int = 100
-) -> list[IndexedApplication]:
-    """Applications of the candidates matching `query`, best matches first."""
-    q = search_fold(query)
-    if not q:
-        return []
-    found: list[int] = []
-    seen: set[int] = set()
-    for tiers in _tiers(q):
-        rows = await _run(session, _one_round(tiers, limit))
-        for (cid,) in rows:
-            if cid not in seen:
-                seen.add(cid)
-                found.append(cid)
-        if len(found) >= limit:
-            break
-    return (await applications_of(session, found[:limit]))[:limit]
-
-
-async def applications_of(
-    session: AsyncSession, candidate_ids: Iterable[int]
-) -> list[IndexedApplication]:
-    """The applications of these candidates, in the order the ids were given."""
-    order = {cid: n for n, cid in enumerate(candidate_ids)}
-    if not order:
-        return []
+def _with_applications(query: Any) -> Any:
+    """`query` (which holds IndexCandidate) with each application's picker fields."""
     c, a, j = IndexCandidate, IndexApplication, IndexJob
-    rows = await _run(
-        session,
-        select(
+    return (
+        query.add_columns(
             c.id,
             a.id,
             c.first_name,
@@ -367,26 +369,70 @@ async def applications_of(
         )
         .join(a, a.candidate_id == c.id)
         .outerjoin(j, j.id == a.job_id)
-        .where(c.id.in_(list(order))),  # type: ignore[attr-defined]
+    )
+
+
+# Within a candidate: active applications first, then real ones before prospects.
+_APPLICATION_ORDER = (
+    case((IndexApplication.status == "active", 0), else_=1),
+    IndexApplication.prospect,
+    IndexApplication.id,
+)
+
+
+async def search(
+    source: Reader, query: str, *, limit: int = 100
+) -> list[IndexedApplication]:
+    """Applications of the candidates matching `query`, best matches first.
+
+    One statement per round; the second runs only when the first leaves room.
+    """
+    q = search_fold(query)
+    if not q:
+        return []
+    found: list[IndexedApplication] = []
+    earlier: set[int] = set()
+    for tiers in _tiers(q):
+        # A round may find again whom an earlier one found (those rows are
+        # skipped); it still holds enough rows, as the earlier round took fewer.
+        rows = await _run(source, _one_round(tiers, limit))
+        seen_now: set[int] = set()
+        for row in rows:
+            row = IndexedApplication(*row[1:])
+            if row.candidate_id in earlier:
+                continue
+            seen_now.add(row.candidate_id)
+            found.append(row)
+        earlier |= seen_now
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+async def applications_of(
+    source: Reader, candidate_ids: Iterable[int]
+) -> list[IndexedApplication]:
+    """The applications of these candidates, in the order the ids were given."""
+    order = {cid: n for n, cid in enumerate(candidate_ids)}
+    if not order:
+        return []
+    c = IndexCandidate
+    rows = await _run(
+        source,
+        _with_applications(select().select_from(c))
+        .where(c.id.in_(list(order)))  # type: ignore[attr-defined]
+        .order_by(*_APPLICATION_ORDER),
     )
     found = [IndexedApplication(*row) for row in rows]
-    found.sort(
-        key=lambda r: (
-            order[r.candidate_id],
-            r.status != "active",
-            r.prospect,
-            r.application_id,
-        )
-    )
+    # Stable: within a candidate the database's order stands.
+    found.sort(key=lambda r: order[r.candidate_id])
     return found
 
 
-async def candidate_of_application(
-    session: AsyncSession, application_id: int
-) -> int | None:
+async def candidate_of_application(source: Reader, application_id: int) -> int | None:
     """The candidate an indexed application belongs to."""
     found = await _run(
-        session,
+        source,
         select(IndexApplication.candidate_id).where(
             IndexApplication.id == application_id
         ),
