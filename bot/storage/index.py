@@ -8,6 +8,7 @@ the common case (someone typing the start of a name) never reads the whole table
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import unicodedata
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -77,12 +79,6 @@ def _after(prefix: str) -> str | None:
     """
     stem = prefix.rstrip(chr(sys.maxunicode))
     return stem[:-1] + chr(ord(stem[-1]) + 1) if stem else None
-
-
-def _prefix(column: Any, prefix: str) -> Any:
-    # A range, not LIKE: both databases serve it from a plain btree index.
-    after = _after(prefix)
-    return column >= prefix if after is None else and_(column >= prefix, column < after)
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -276,57 +272,86 @@ async def has_candidates(source: Reader) -> bool:
     return found.first() is not None
 
 
-def _ids_with(kind: str, prefix: str) -> Any:
-    term = IndexCandidateTerm
-    return select(term.candidate_id).where(
-        term.kind == kind, _prefix(term.term, prefix)
-    )
+# The search's statements are built once per shape of query (whether it holds an
+# "@", how many words, which prefixes have no upper bound) with bound parameters:
+# building them costs more than running them on a small index.
 
 
-def _by_term(kind: str, prefix: str, *, also: Sequence[str] = ()) -> Any:
+def _prefix(column: Any, name: str, open_ended: frozenset[str]) -> Any:
+    """`column` starts with the bound prefix `name`: a range a btree serves."""
+    low = column >= bindparam(name)
+    return low if name in open_ended else and_(low, column < bindparam(f"{name}_end"))
+
+
+def _by_term(
+    kind: str, prefix: str, open_ended: frozenset[str], *, also: Sequence[str] = ()
+) -> Any:
     """Candidates with a `kind` term starting with `prefix` (and one for each of
     `also`), in name order; served from the term table alone."""
     t = IndexCandidateTerm
     query = select(t.candidate_id, t.name_fold).where(
-        t.kind == kind, _prefix(t.term, prefix)
+        t.kind == kind, _prefix(t.term, prefix, open_ended)
     )
     for word in also:
-        query = query.where(t.candidate_id.in_(_ids_with(kind, word)))  # type: ignore[attr-defined]
+        having = select(t.candidate_id).where(
+            t.kind == kind, _prefix(t.term, word, open_ended)
+        )
+        query = query.where(t.candidate_id.in_(having))  # type: ignore[attr-defined]
     return query.distinct().order_by(t.name_fold, t.candidate_id)
 
 
-def _tiers(q: str) -> list[list[Any]]:
-    """Queries of (candidate_id, name_fold), best matches first, in two rounds.
+@functools.lru_cache(maxsize=128)
+def _rounds(
+    email: bool, words: int, open_ended: frozenset[str], limit: int
+) -> tuple[Any, Any]:
+    """The search's two rounds of tiers, best matches first, as statements.
 
     The first round (exact e-mail, full-name prefixes) is cheap ranges on ordered
     indexes; the second (any word of the name, an e-mail prefix) sorts what it
-    finds, so it runs only when the first leaves room in the list.
+    finds, so it runs only when the first leaves room in the list. Parameters:
+    `q` the folded query, `w0`… its words longest first, `e` the query without
+    spaces, each with `…_end` unless open-ended.
     """
-    c, t, words = IndexCandidate, IndexCandidateTerm, q.split()
+    c, t = IndexCandidate, IndexCandidateTerm
     first: list[Any] = []
-    if "@" in q:
+    if email:
         first.append(
             select(t.candidate_id, t.name_fold)
-            .where(t.kind == "email", t.term == q)
+            .where(t.kind == "email", t.term == bindparam("q"))
             .order_by(t.name_fold, t.candidate_id)
         )
     for column in (c.name_fold, c.preferred_fold):
         first.append(
             select(c.id, c.name_fold)
-            .where(_prefix(column, q))
+            .where(_prefix(column, "q", open_ended))
             .order_by(c.name_fold, c.id)
         )
     # Every word typed starts some word of the names: "alv jos" finds José Álvarez.
     # The longest word narrows the most, so it drives the query.
-    ranked = sorted(words, key=len, reverse=True)
+    others = [f"w{n}" for n in range(1, words)]
     second = [
-        _by_term("name", ranked[0], also=ranked[1:]),
-        _by_term("email", q.replace(" ", "")),
+        _by_term("name", "w0", open_ended, also=others),
+        _by_term("email", "e", open_ended),
     ]
     # NOTE: letters inside a word ("oana" in "Joana") are not matched, by choice:
     # people type the start of a name, and a LIKE '%…%' scan costs 100-300 ms at
     # 100,000 candidates; a trigram index (pg_trgm, FTS5) would be the way to add it.
-    return [first, second]
+    return _one_round(first, limit), _one_round(second, limit)
+
+
+def _search_parameters(q: str) -> tuple[dict[str, str], frozenset[str]]:
+    """The bound values for a folded query, and which prefixes have no end."""
+    ranked = sorted(q.split(), key=len, reverse=True)
+    prefixes = {"q": q, "e": q.replace(" ", "")}
+    prefixes.update((f"w{n}", word) for n, word in enumerate(ranked))
+    values, open_ended = dict(prefixes), set()
+    for name, prefix in prefixes.items():
+        end = _after(prefix)
+        if end is None:
+            open_ended.add(name)
+        else:
+            values[f"{name}_end"] = end
+    return values, frozenset(open_ended)
 
 
 def _one_round(tiers: list[Any], limit: int) -> Any:
@@ -390,12 +415,14 @@ async def search(
     q = search_fold(query)
     if not q:
         return []
+    values, open_ended = _search_parameters(q)
+    rounds = _rounds("@" in q, len(q.split()), open_ended, limit)
     found: list[IndexedApplication] = []
     earlier: set[int] = set()
-    for tiers in _tiers(q):
+    for statement in rounds:
         # A round may find again whom an earlier one found (those rows are
         # skipped); it still holds enough rows, as the earlier round took fewer.
-        rows = await _run(source, _one_round(tiers, limit))
+        rows = await _run(source, statement, values)
         seen_now: set[int] = set()
         for row in rows:
             row = IndexedApplication(*row[1:])
