@@ -49,9 +49,15 @@ class Stage:
     """The stand-ins in this process and `karat-bot serve` in its own, as deployed."""
 
     def __init__(
-        self, *, database_url: str | None, settings: dict[str, str], workers: int = 0
+        self,
+        *,
+        database_url: str | None,
+        settings: dict[str, str],
+        workers: int = 0,
+        bot: bool = True,
     ) -> None:
         self.workers = workers
+        self.bot = bot
         self.worker_processes: list[subprocess.Popen[bytes]] = []
         self.tmp = tempfile.TemporaryDirectory(prefix="relay-bench-")
         self.database_url = database_url or f"sqlite:///{self.tmp.name}/bench.db"
@@ -75,7 +81,7 @@ class Stage:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         self.bot_url = f"http://127.0.0.1:{port}"
-        env = {
+        self.env = env = {
             **{
                 k: v
                 for k, v in os.environ.items()
@@ -96,6 +102,8 @@ class Stage:
             **self.settings,
         }
         self.log = open(Path(self.tmp.name) / "bot.log", "wb")  # noqa: SIM115
+        if not self.bot:
+            return self
         serve = [sys.executable, "-m", "bot", "serve", "--port", str(port)]
         if self.workers:
             serve.append("--no-worker")
@@ -274,6 +282,81 @@ def drain(backlog: int, database_url: str | None, workers: int) -> dict[str, Any
         }
 
 
+def floor(burst: int) -> dict[str, Any]:
+    """The burst's upstream calls alone: no bot, no database, no worker.
+
+    A separate process makes, for each of `burst` results at once, exactly the calls
+    a relayed result needs (Karat `test_status`, the Harvest note, two grader DMs
+    and the sender's DM) with the bot's own clients, 50 results in flight, as the
+    worker keeps them. Its p95 bounds what any relay can reach on this machine
+    against these stand-ins.
+    """
+    with Stage(database_url=None, settings={}, bot=False) as sandbox:
+        sandbox.harvest.rate_limits["v1"] = RateWindow(1_000_000, 10.0)
+        db = Database(sandbox.database_url)
+        made = asyncio.run(
+            seed_results(db, sandbox.harvest, sandbox.karat, burst, prefix="floor")
+        )
+        asyncio.run(db.dispose())
+        plan = Path(sandbox.tmp.name) / "floor.json"
+        calls = [[i.karat_interview_id, i.candidate_id] for i in made]
+        plan.write_text(json.dumps(calls))
+        answer = subprocess.run(
+            [sys.executable, __file__, "--floor-client", str(plan)],
+            env=sandbox.env,
+            capture_output=True,
+            check=True,
+        )
+        waits = json.loads(answer.stdout)
+        dm_dupes, note_dupes = duplicates(sandbox)
+        return {
+            "results": burst,
+            "delivered": len(waits),
+            "p50_s": round(statistics.median(waits), 3),
+            "p95_s": round(percentile(waits, 0.95), 3),
+            "max_s": round(max(waits), 3),
+            "duplicate_dms": dm_dupes,
+            "duplicate_notes": note_dupes,
+        }
+
+
+async def floor_client(results: list[list[Any]]) -> list[float]:
+    """Child process of `floor`: the calls, timed from the burst's start."""
+    from bot.clients.karat import TestKind
+    from bot.settings import Settings
+    from bot.slack.app import share_connections
+    from bot.wiring import build_services
+
+    services, client = build_services(Settings())
+    close = await share_connections(client)
+    karat = services.karat.endpoint(TestKind.INTERVIEW)
+    in_flight = asyncio.Semaphore(50)
+    started = time.monotonic()
+
+    async def relay(interview_id: str, candidate_id: int) -> float:
+        async with in_flight:
+            status = await karat.test_status(interview_id)
+            text = f"Results for {interview_id}: {status.score}"
+            await asyncio.gather(
+                services.harvest.add_note(
+                    candidate_id, body=text, marker=f"note:result:{interview_id}"
+                ),
+                *(
+                    services.slack.dm(
+                        user, {"text": text}, key=f"dm:result:{interview_id}:{user}"
+                    )
+                    for user in (*GRADERS, "U0ANA")
+                ),
+            )
+        return time.monotonic() - started
+
+    try:
+        return list(await asyncio.gather(*(relay(i, c) for i, c in results)))
+    finally:
+        await close()
+        await services.aclose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--burst", type=int, default=500)
@@ -283,12 +366,28 @@ def main() -> None:
     )
     parser.add_argument("--database-url", default=None, help="default: a SQLite file")
     parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="only the burst's upstream calls, without the bot (a bound)",
+    )
+    parser.add_argument("--floor-client", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
         "--workers",
         type=int,
         default=0,
         help="separate `karat-bot worker` processes (PostgreSQL); 0: in `serve`",
     )
     args = parser.parse_args()
+    if args.floor_client:
+        plan = json.loads(args.floor_client.read_text())
+        print(json.dumps(asyncio.run(floor_client(plan))))
+        return
+    if args.floor:
+        report: dict[str, Any] = {"floor": floor(args.burst)}
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "relay_floor.json").write_text(json.dumps(report, indent=2))
+        print(json.dumps(report, indent=2))
+        return
     report = {
         "database": "postgresql" if args.database_url else "sqlite",
         "workers": args.workers or "in serve",
