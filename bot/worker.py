@@ -134,6 +134,7 @@ class Worker:
         running: set[asyncio.Task[bool]] = set()
         working: dict[asyncio.Task[bool], int] = {}
         working_kind: dict[asyncio.Task[bool], str] = {}
+        finisher = effects.Finisher(services)
         heartbeat = asyncio.create_task(self._renew_leases(working))
         try:
             while not stop.is_set():
@@ -147,8 +148,11 @@ class Worker:
                 room = THROTTLED_SLOTS - writing
                 if room > 0:
                     claimed += await self._claim(room, kinds=THROTTLED)
+                loaded = await self._preload(claimed)
                 for effect in claimed:
-                    task = asyncio.create_task(effects.run(services, effect))
+                    task = asyncio.create_task(
+                        effects.run(services, effect, loaded=loaded, finish=finisher)
+                    )
                     running.add(task)
                     working[task] = effect.id or 0
                     working_kind[task] = effect.kind
@@ -213,6 +217,17 @@ class Worker:
             logger.exception("worker could not claim effects")
             await asyncio.sleep(1.0)
             return []
+
+    async def _preload(self, claimed: list[Any]) -> effects.Loaded | None:
+        """Read the claimed effects' invitations at once; None leaves each handler
+        to read its own (as it would after a failed preload)."""
+        if not claimed:
+            return None
+        try:
+            return await effects.preload(self.services, claimed)
+        except Exception:
+            logger.exception("worker could not preload invitations")
+            return None
 
     async def _idle(self, stop: asyncio.Event) -> None:
         services = self.services

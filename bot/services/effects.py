@@ -7,8 +7,10 @@ place (`chat.update`) instead of posted twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -128,10 +130,35 @@ async def _owe_result_effects(session: AsyncSession, invitation: Invitation) -> 
 # -- handlers -------------------------------------------------------------------------
 
 
+Loaded = dict[int, tuple[Invitation, list[Grader]]]
+
+# What the worker read for the effects it has just claimed (see `preload`), for the
+# handlers of those effects; each run sets its own.
+_preloaded: ContextVar[Loaded] = ContextVar("preloaded")
+
+
+async def preload(services: Services, claimed: Sequence[Effect]) -> Loaded:
+    """The invitations and graders of effects just claimed, in one session.
+
+    A result owes four or five effects on the same invitation; read once, right
+    after the claim, each handler starts from what it would have read itself.
+    """
+    ids = sorted({e.invitation_id for e in claimed if e.invitation_id is not None})
+    if not ids:
+        return {}
+    async with services.db.session() as session:
+        invitations = await store.get_many(session, ids)
+        graders = await store.graders_by_invitation(session, list(invitations))
+    return {i: (invitation, graders[i]) for i, invitation in invitations.items()}
+
+
 async def _load_with_graders(
     services: Services, effect: Effect
 ) -> tuple[Invitation, list[Grader]]:
-    """The effect's invitation and its graders, read in one session."""
+    """The effect's invitation and its graders: preloaded, or read in one session."""
+    found = _preloaded.get({}).get(effect.invitation_id or 0)
+    if found is not None:
+        return found
     async with services.db.session() as session:
         invitation = await store.get(session, effect.invitation_id or 0)
         graders = (
@@ -143,6 +170,9 @@ async def _load_with_graders(
 
 
 async def _load(services: Services, effect: Effect) -> Invitation:
+    found = _preloaded.get({}).get(effect.invitation_id or 0)
+    if found is not None:
+        return found[0]
     async with services.db.session() as session:
         invitation = await store.get(session, effect.invitation_id or 0)
     if invitation is None:
@@ -355,8 +385,74 @@ HANDLERS: dict[str, Callable[[Services, Effect], Awaitable[dict[str, Any]]]] = {
 # -- running them ---------------------------------------------------------------------
 
 
-async def run(services: Services, effect: Effect) -> bool:
-    """Run one leased effect and record how it went; True when it is done."""
+Finish = Callable[[Effect, dict[str, Any]], Awaitable[None]]
+
+
+async def run(
+    services: Services,
+    effect: Effect,
+    *,
+    loaded: Loaded | None = None,
+    finish: Finish | None = None,
+) -> bool:
+    """Run one leased effect and record how it went; True when it is done.
+
+    `loaded`: what `preload` read for it, when the caller claimed a batch.
+    `finish`: records it done (e.g. a `Finisher`); by default its own transaction.
+    """
+    preloaded = _preloaded.set(loaded or {})
+    try:
+        return await _run(services, effect, finish or _finish_alone(services))
+    finally:
+        _preloaded.reset(preloaded)
+
+
+def _finish_alone(services: Services) -> Finish:
+    async def finish(effect: Effect, outcome: dict[str, Any]) -> None:
+        async with services.db.writing() as session:
+            await outbox.finish(session, effect.id or 0, outcome=outcome)
+
+    return finish
+
+
+class Finisher:
+    """Records done effects together: one write transaction for all that finished
+    while the previous one was being written.
+
+    Each caller waits until its own effect is recorded, so the worker holds its
+    lease until then, as it would with a transaction of its own.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._waiting: list[tuple[int, dict[str, Any], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def __call__(self, effect: Effect, outcome: dict[str, Any]) -> None:
+        recorded = asyncio.get_running_loop().create_future()
+        self._waiting.append((effect.id or 0, outcome, recorded))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        await recorded
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                done = [(effect_id, outcome) for effect_id, outcome, _ in batch]
+                async with self.services.db.writing() as session:
+                    await outbox.finish_many(session, done)
+            except Exception as exc:
+                for _, _, recorded in batch:
+                    if not recorded.done():
+                        recorded.set_exception(exc)
+                continue
+            for _, _, recorded in batch:
+                if not recorded.done():
+                    recorded.set_result(None)
+
+
+async def _run(services: Services, effect: Effect, finish: Finish) -> bool:
     handler = HANDLERS.get(effect.kind)
     try:
         if handler is None:
@@ -372,8 +468,7 @@ async def run(services: Services, effect: Effect) -> bool:
         logger.exception("effect failed key=%s", effect.key)
         await _reschedule(services, effect, exc)
         return False
-    async with services.db.writing() as session:
-        await outbox.finish(session, effect.id or 0, outcome=outcome)
+    await finish(effect, outcome)
     logger.info("effect done key=%s attempts=%d", effect.key, effect.attempts)
     return True
 

@@ -42,6 +42,16 @@ async def get(session: AsyncSession, invitation_id: int) -> Invitation | None:
     return await session.get(Invitation, invitation_id)
 
 
+async def get_many(
+    session: AsyncSession, invitation_ids: Sequence[int]
+) -> dict[int, Invitation]:
+    """Many invitations by id in one query; the ids not found are left out."""
+    if not invitation_ids:
+        return {}
+    statement = select(Invitation).where(col(Invitation.id).in_(invitation_ids))
+    return {i.id or 0: i for i in (await session.exec(statement)).all()}
+
+
 async def waiting_for(
     session: AsyncSession, *, application_id: int, test_id: str
 ) -> Invitation | None:

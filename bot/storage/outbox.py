@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -112,6 +112,31 @@ async def finish(
             leased_until=None,
             outcome=outcome,
         )
+    )
+
+
+async def finish_many(
+    session: AsyncSession, done: list[tuple[int, dict[str, Any] | None]]
+) -> None:
+    """Mark many effects done in one statement run for each: (id, outcome) pairs."""
+    if not done:
+        return
+    table = Effect.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("effect_id"))
+        .values(
+            status=EffectStatus.DONE,
+            done_at=bindparam("done_at"),
+            leased_until=None,
+            outcome=bindparam("outcome"),
+        )
+    )
+    at = utcnow()
+    connection = await session.connection()
+    await connection.execute(
+        statement,
+        [{"effect_id": i, "done_at": at, "outcome": outcome} for i, outcome in done],
     )
 
 
