@@ -12,8 +12,13 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# As written, or URL-encoded in a form body ("ana%40mail.example").
+EMAIL = re.compile(
+    r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}", re.IGNORECASE
+)
 SLACK_TOKEN = re.compile(r"\bx(?:ox[abpr]|app)-[A-Za-z0-9-]+")
+# A response_url lets whoever holds it post to the channel for half an hour.
+RESPONSE_URL = re.compile(r"(response_url[\"'=:\s]+)[^&\s\"',]+")
 
 
 class Scrub(logging.Filter):
@@ -29,6 +34,7 @@ class Scrub(logging.Filter):
         for secret in self.secrets:
             text = text.replace(secret, "[secret]")
         text = SLACK_TOKEN.sub("[token]", text)
+        text = RESPONSE_URL.sub(r"\1[url]", text)
         return EMAIL.sub("[e-mail]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -39,6 +45,21 @@ class Scrub(logging.Filter):
         record.msg, record.args = cleaned, None
         if record.exc_text:
             record.exc_text = self.scrub(record.exc_text)
+        return True
+
+
+class RefusedSignature(logging.Filter):
+    """Bolt logs a request whose signature fails with its whole body (names,
+    e-mail addresses, response URLs). Say what failed and what fixes it instead."""
+
+    MESSAGE = (
+        "refused a request to /slack/events: its Slack signature does not match. "
+        "If every request is refused, set SLACK_SIGNING_SECRET to the Signing "
+        "Secret on the app's Basic Information page"
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self.MESSAGE, None
         return True
 
 
@@ -76,6 +97,12 @@ def setup_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    verification = logging.getLogger("slack_bolt.RequestVerification")
+    for old_filter in [
+        f for f in verification.filters if isinstance(f, RefusedSignature)
+    ]:
+        verification.removeFilter(old_filter)
+    verification.addFilter(RefusedSignature())
     for noisy in (
         "httpx",
         "httpcore",

@@ -20,6 +20,7 @@ from bot.logs import Scrub, settings_secrets, setup_logging
 from bot.sandbox.demo import Story, run_demo
 from bot.sandbox.harness import Sandbox
 from bot.sandbox.harvest_access import RateWindow
+from bot.sandbox.slack_payloads import signed_headers
 from bot.settings import Settings
 from tests.e2e_support import (
     open_form,
@@ -141,6 +142,16 @@ def play_failures(sb: Sandbox) -> None:
     shown = send_and_wait(sb, open_form(sb), candidate=f"9803:{answer}")
     assert "Karat did not give a clear answer" in shown
 
+    # A request whose signature fails (a wrong SLACK_SIGNING_SECRET does this to
+    # every request): its body, e-mail and response_url included, stays out.
+    body = sb.slack.slash_command_body(
+        "/karat", "status maya.chen@mail.example", "U0ANA"
+    )
+    refused = sb.post_slack(
+        body, headers=signed_headers(body, secret="not-the-signing-secret")
+    )
+    assert refused.status_code == 401
+
     sent = next(
         i
         for i, inv in sb.karat.invitations.items()
@@ -157,6 +168,9 @@ def check_log(sb: LoggedSandbox, text: str) -> None:
     assert text.count("\n") > 20, text
     for word in forbidden(sb):
         assert word not in text, f"{word!r} is in the log"
+    assert "response_url=http" not in text
+    assert "its Slack signature does not match" in text
+    assert "set SLACK_SIGNING_SECRET" in text
 
 
 def run_both(
