@@ -44,6 +44,23 @@ def test_a_submission_from_an_outsider_sends_nothing(sandbox: Sandbox):
     assert not sandbox.karat.requests_to("send_test")
 
 
+def test_candidate_search_finds_nobody_for_an_outsider(sandbox: Sandbox):
+    view = open_form(sandbox)
+
+    def options(user: str) -> list[dict[str, object]]:
+        payload = sandbox.slack.block_suggestion_payload(
+            ids.CANDIDATE_ACTION, "maya", user, block_id=ids.CANDIDATE_BLOCK, view=view
+        )
+        answer = sandbox.interact(payload)
+        assert answer.status_code == 200
+        return answer.json()["options"]
+
+    assert options("U0ANA"), "a member finds Maya"
+    # Pat has no Greenhouse account; U0NOBODY is no one Slack knows.
+    assert options("U0PAT") == []
+    assert options("U0NOBODY") == []
+
+
 async def test_only_a_grader_of_the_test_can_mark_it_graded(world: World):
     outcome = await world.send()
     await world.karat.acomplete(outcome.invitation.karat_interview_id, notify=False)

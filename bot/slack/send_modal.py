@@ -310,7 +310,23 @@ def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:
 
     @app.options(ids.CANDIDATE_ACTION)
     @acks_first
-    async def candidate_options(ack: AsyncAck, payload: dict[str, Any]) -> None:
+    async def candidate_options(
+        ack: AsyncAck, payload: dict[str, Any], body: dict[str, Any]
+    ) -> None:
+        # Candidates' names are for the people who may send tests: the modal opens
+        # only for them, and a load from anyone else (forged, or an account just
+        # closed) finds nobody.
+        user = body.get("user") if isinstance(body.get("user"), dict) else {}
+        try:
+            refused = await asyncio.wait_for(
+                member_refusal(services, cache, str(user.get("id") or "")),
+                OPTIONS_BUDGET_SECONDS,
+            )
+        except TimeoutError:
+            refused = "the access check took too long"
+        if refused is not None:
+            await ack(options=[])
+            return
         await ack(options=await search_options(services, payload.get("value", "")))
 
     @app.shortcut(ids.SEND_SHORTCUT)
