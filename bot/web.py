@@ -55,9 +55,11 @@ def build_web_app(
             return JSONResponse({"error": "invalid request"}, status_code=401)
         try:
             return await slack_handler.handle(request)
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, KeyError, TypeError):
             # Bolt parses before it verifies, and raises on bytes that are not UTF-8
-            # or a payload= that is not a JSON object; listener errors never get here.
+            # or a payload= that is not a JSON object, and while it matches listeners
+            # on a payload that lacks what Slack always sends (a view's type);
+            # listener errors never get here.
             return JSONResponse({"error": "malformed request body"}, status_code=400)
 
     async def karat_callback(request: Request) -> Response:

@@ -211,6 +211,16 @@ MALFORMED_BODIES: dict[str, tuple[bytes, str | None]] = {
     "payload that is not JSON": (b"payload=%7Bnot-json", FORM),
     "payload that is a JSON array": (interaction("[1, 2]"), FORM),
     "payload that is a JSON number": (interaction("42"), FORM),
+    "a submission whose view has no type": (
+        interaction(
+            {
+                "type": "view_submission",
+                "user": {"id": RECRUITER},
+                "view": {"id": "V0FORGED", "callback_id": ids.SEND_MODAL},
+            }
+        ),
+        FORM,
+    ),
 }
 
 
@@ -439,6 +449,42 @@ def test_submission_without_metadata_or_values_asks_for_every_field(sb: Sandbox)
             ids.GRADERS_BLOCK: "Choose at least one person to grade it.",
         },
     }
+    before.unchanged(sb)
+
+
+def test_submission_without_a_user_is_answered_in_the_modal_and_sends_nothing(
+    sb: Sandbox,
+):
+    before = Writes.of(sb)
+    sent = len(sb.karat.requests_to("send_test"))
+    view = open_form(sb)
+    payload = submission(sb, view, candidate="301:401", graders=["U0SAM"])
+    del payload["user"]
+
+    answer = sb.interact(payload)
+
+    errors = modal_errors(answer)
+    assert errors == {
+        ids.CANDIDATE_BLOCK: "You need an active Greenhouse account with your Slack "
+        "e-mail to send tests (Slack does not know who sent this). Ask a Greenhouse "
+        "admin to add you."
+    }
+    assert len(sb.karat.requests_to("send_test")) == sent
+    before.unchanged(sb)
+
+
+def test_submission_naming_graders_slack_does_not_know_says_so(sb: Sandbox):
+    before = Writes.of(sb)
+    sent = len(sb.karat.requests_to("send_test"))
+    view = open_form(sb)
+
+    answer = submit(sb, view, candidate="301:401", graders=["U0SAM", "U0NOPE"])
+
+    assert modal_errors(answer) == {
+        ids.GRADERS_BLOCK: "Each grader needs an active Greenhouse account: Slack "
+        "does not know the user U0NOPE."
+    }
+    assert len(sb.karat.requests_to("send_test")) == sent
     before.unchanged(sb)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.clients.greenhouse.base import HarvestClient
 from bot.clients.greenhouse.models import User
-from bot.errors import UpstreamError
+from bot.errors import NotFound, UpstreamError
 from bot.services.ports import Messenger, SlackPerson
 
 
@@ -56,12 +56,24 @@ async def map_user(
     return await map_to_greenhouse(harvest, await messenger.person(user_id))
 
 
+async def map_known(
+    messenger: Messenger, harvest: HarvestClient, user_id: str
+) -> MappedPerson:
+    """As `map_user`; someone Slack does not know is a person with that problem."""
+    try:
+        return await map_user(messenger, harvest, user_id)
+    except NotFound:
+        shown = f"the user {user_id[:30]}" if user_id else "who sent this"
+        person = SlackPerson(slack_id=user_id, name=user_id[:30], email=None)
+        return MappedPerson(person, None, f"Slack does not know {shown}")
+
+
 async def map_many(
     messenger: Messenger, harvest: HarvestClient, user_ids: list[str]
 ) -> list[MappedPerson]:
     """Map several Slack users at once, keeping their order."""
     return list(
-        await asyncio.gather(*(map_user(messenger, harvest, u) for u in user_ids))
+        await asyncio.gather(*(map_known(messenger, harvest, u) for u in user_ids))
     )
 
 

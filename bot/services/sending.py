@@ -39,7 +39,7 @@ from bot.services import effects, follow_up, team_config
 from bot.services.candidates import parse_choice_value
 from bot.services.catalog import TestCatalog
 from bot.services.context import Services
-from bot.services.people import MappedPerson, map_many, map_user
+from bot.services.people import MappedPerson, map_known, map_many
 from bot.services.recruiter import recruiter_for
 from bot.storage import invitations as store
 from bot.storage.models import Grader, Invitation, InvitationStatus
@@ -232,7 +232,7 @@ async def _person_name(services: Services, ref: UserRef | None) -> str | None:
 async def _people(
     services: Services, form: SendForm
 ) -> tuple[MappedPerson, list[MappedPerson]]:
-    sender = await map_user(services.slack, services.harvest, form.sender_slack_id)
+    sender = await map_known(services.slack, services.harvest, form.sender_slack_id)
     graders = await map_many(services.slack, services.harvest, form.grader_ids)
     return sender, graders
 

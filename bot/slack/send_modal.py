@@ -215,6 +215,12 @@ async def search_options(services: Services, query: str) -> list[dict[str, Any]]
     return [modal.option(c.label, c.value).to_dict() for c in choices[:100]]
 
 
+def _user_id(body: dict[str, Any]) -> str:
+    user = body.get("user")
+    found = user.get("id") if isinstance(user, dict) else None
+    return found if isinstance(found, str) else ""
+
+
 def read_form(body: dict[str, Any]) -> sending.SendForm:
     view = body["view"]
     state = view.get("state") if isinstance(view.get("state"), dict) else {}
@@ -239,7 +245,7 @@ def read_form(body: dict[str, Any]) -> sending.SendForm:
     key = str(meta.get("k") or "")[:64] or f"view:{view.get('id', '')}"
     return sending.SendForm(
         idempotency_key=key,
-        sender_slack_id=body["user"]["id"],
+        sender_slack_id=_user_id(body),
         candidate_value=chosen(ids.CANDIDATE_BLOCK, ids.CANDIDATE_ACTION),
         test_value=chosen(ids.TEST_BLOCK, ids.TEST_ACTION),
         # The same person twice is one grader (dict keeps the order of first sight).
