@@ -72,9 +72,10 @@ async def test_only_a_grader_of_the_test_can_mark_it_graded(world: World):
     assert await mark_graded(world.services, "U0SAM", value) is None
     again = await mark_graded(world.services, "U0LEE", value)
     assert again == "Already graded by Sam Patel."
-    assert await mark_graded(world.services, "U0SAM", "not-a-number") == (
-        "That button is out of date; open the latest message from the bot."
-    )
+    for forged in ("not-a-number", "9" * 50, "٣"):
+        assert await mark_graded(world.services, "U0SAM", forged) == (
+            "That button is out of date; open the latest message from the bot."
+        )
 
 
 async def test_a_refusal_is_remembered_a_minute_and_a_member_five(monkeypatch):

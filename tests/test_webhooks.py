@@ -14,7 +14,7 @@ from bot.sandbox.harvest_hooks import (
     webhook_body,
     webhook_headers,
 )
-from tests.e2e_support import open_form, send_and_wait, status_text
+from tests.e2e_support import open_form, rows, send_and_wait, status_text
 
 
 def _hook_url(sb: Sandbox) -> str:
@@ -139,6 +139,28 @@ def test_malformed_deliveries_get_a_clear_answer(sandbox: Sandbox):
         answer = httpx.post(_hook_url(sandbox), content=body, headers=headers)
         assert answer.status_code == 400
         assert answer.json() == {"error": expected}
+
+
+def test_an_id_past_the_databases_range_is_dropped_at_the_door(sandbox: Sandbox):
+    # Only a forged delivery holds such an id; the bigint columns cannot hold it.
+    huge = 10**30
+    body = webhook_body(
+        "delete_candidate", {"person": {"id": huge}, "candidate": {"id": huge}}
+    )
+    headers = webhook_headers(body, "sandbox-webhook-secret", event_id="evt-huge")
+    answer = httpx.post(_hook_url(sandbox), content=body, headers=headers)
+    assert answer.status_code == 200
+
+    def effect() -> dict[str, object]:
+        (row,) = rows(
+            sandbox, "SELECT * FROM effect WHERE key = :k", k="webhook:evt-huge"
+        )
+        return row
+
+    done = _wait(effect, lambda row: row["status"] != "pending")
+    assert done["status"] == "done"
+    assert done["last_error"] is None
+    assert str(huge) not in json.dumps(done["payload"])
 
 
 def test_hiring_closes_a_test_still_waiting_on_the_candidate(sandbox: Sandbox):

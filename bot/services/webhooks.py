@@ -65,8 +65,14 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+# Greenhouse ids are positive and fit the BIGINT columns that keep them.
+_MAX_ID = 2**63 - 1
+
+
 def _id(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= _MAX_ID else None
 
 
 def _text(value: Any) -> str | None:

@@ -20,11 +20,13 @@ logger = logging.getLogger(__name__)
 
 async def mark_graded(services: Services, user_id: str, value: str) -> str | None:
     """Mark an invitation graded by a grader's click; a message when refused."""
-    if not value.isdigit():
+    # The button's value is an invitation id: ASCII digits that fit a BIGINT.
+    invitation_id = int(value) if re.fullmatch(r"[0-9]{1,18}", value) else None
+    if invitation_id is None:
         return "That button is out of date; open the latest message from the bot."
     async with services.db.session() as session:
-        invitation = await store.get(session, int(value))
-        graders = await store.graders_of(session, int(value)) if invitation else []
+        invitation = await store.get(session, invitation_id)
+        graders = await store.graders_of(session, invitation_id) if invitation else []
     grader = next((g for g in graders if g.slack_user_id == user_id), None)
     if invitation is None or grader is None:
         return "Only the graders of this test can mark it as graded."
