@@ -9,6 +9,7 @@ from bot.clients.greenhouse.models import Interview, Scorecard, UserRef
 from bot.sandbox.harvest import RateWindow
 from bot.services import follow_up, relay
 from bot.storage import invitations as store
+from bot.storage import outbox
 from bot.storage.models import Grader, InvitationStatus
 from tests.world import World
 
@@ -138,6 +139,29 @@ async def test_result_reaches_each_grader_once_and_greenhouse_once(world: World)
         invitation = await store.get(session, invitation_id)
     assert invitation.status == InvitationStatus.COMPLETED
     assert invitation.score == 91
+
+
+async def test_callbacks_while_a_fetch_waits_owe_no_second_fetch(world: World):
+    outcome = await world.send()
+    await world.karat.acomplete(
+        outcome.invitation.karat_interview_id, score=80, notify=False
+    )
+    token = _token_of(world)
+
+    for _ in range(5):
+        assert await relay.callback_received(world.services, token)
+        world.clock.advance(seconds=1)
+
+    async with world.services.db.session() as session:
+        owed = [
+            e
+            for e in await outbox.pending_for(session, outcome.invitation.id or 0)
+            if e.kind == "fetch_status"
+        ]
+    assert len(owed) == 1
+    await world.settle()
+    assert len(world.karat.requests_to("test_status")) == 1
+    assert [len(world.dms_to(g)) for g in ("U0SAM", "U0LEE")] == [1, 1]
 
 
 async def test_submitted_scorecard_marks_the_test_graded_and_updates_the_dms(

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.services import effects
 from bot.services.context import Services
 from bot.storage import invitations as store
+from bot.storage import outbox
 from bot.storage.models import Invitation, InvitationStatus
 
 logger = logging.getLogger(__name__)
@@ -35,10 +36,17 @@ async def callback_received(services: Services, token: str) -> bool:
                 invitation.status,
             )
             return True
-        stamp = services.clock().strftime("%Y%m%dT%H%M%S.%f")
-        await effects.owe_status_fetch(
-            session, invitation, reason="callback", stamp=stamp
+        now = services.clock()
+        # Karat may call more than once (and anyone holding the URL may): one
+        # fetch waiting is enough, brought forward if it was due later.
+        waiting = await outbox.hurry_waiting(
+            session, invitation_id=invitation.id or 0, kind="fetch_status", now=now
         )
+        if not waiting:
+            stamp = now.strftime("%Y%m%dT%H%M%S.%f")
+            await effects.owe_status_fetch(
+                session, invitation, reason="callback", stamp=stamp
+            )
     logger.info(
         "callback received invitation=%s karat_interview_id=%s",
         invitation.id,

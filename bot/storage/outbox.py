@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import bindparam, case, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -165,6 +165,26 @@ async def retry_later(
             last_error=error[:1000],
         )
     )
+
+
+async def hurry_waiting(
+    session: AsyncSession, *, invitation_id: int, kind: str, now: datetime
+) -> bool:
+    """Make a waiting (owed, not being worked on) effect of `kind` due now.
+
+    True when there was one: a second reason to do the same work then adds nothing.
+    """
+    result = await session.exec(
+        update(Effect)  # type: ignore[call-overload]
+        .where(
+            col(Effect.invitation_id) == invitation_id,
+            col(Effect.kind) == kind,
+            col(Effect.status) == EffectStatus.PENDING,
+            or_(col(Effect.leased_until).is_(None), col(Effect.leased_until) < now),
+        )
+        .values(due_at=case((col(Effect.due_at) > now, now), else_=col(Effect.due_at)))
+    )
+    return bool(result.rowcount)
 
 
 async def pending_for(session: AsyncSession, invitation_id: int) -> list[Effect]:
