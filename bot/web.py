@@ -7,6 +7,7 @@ never pass through Bolt (they are not Slack-signed).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -25,15 +26,26 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
 
 
-async def _body_within_limit(request: Request) -> bytes | None:
+# Slack and Greenhouse send a few kilobytes at once; a body still arriving after
+# this long is a client holding a connection open.
+BODY_SECONDS = 10.0
+
+
+async def _read_body(request: Request) -> bytes | Response:
+    """The request's body, or the answer refusing it (too large, too slow)."""
+    too_large = JSONResponse({"error": "request body too large"}, status_code=413)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return None
+        return too_large
     body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            return None
+    try:
+        async with asyncio.timeout(BODY_SECONDS):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY_BYTES:
+                    return too_large
+    except TimeoutError:
+        return JSONResponse({"error": "request body too slow"}, status_code=408)
     return body
 
 
@@ -46,9 +58,9 @@ def build_web_app(
     """The HTTP app of `karat-bot serve`."""
 
     async def slack_events(request: Request) -> Response:
-        body = await _body_within_limit(request)
-        if body is None:
-            return JSONResponse({"error": "request body too large"}, status_code=413)
+        body = await _read_body(request)
+        if isinstance(body, Response):
+            return body
         request._body = body  # Bolt reads the raw body again to check the signature
         if not request.headers.get("x-slack-request-timestamp", "").isdigit():
             # slack_sdk's verifier raises on a stamp that is not a number: refuse here.
@@ -69,9 +81,9 @@ def build_web_app(
         return JSONResponse({"status": 200})
 
     async def greenhouse_webhook(request: Request) -> Response:
-        body = await _body_within_limit(request)
-        if body is None:
-            return JSONResponse({"error": "request body too large"}, status_code=413)
+        body = await _read_body(request)
+        if isinstance(body, Response):
+            return body
         answer = await webhooks.receive(services, body, request.headers)
         return JSONResponse(answer.body, status_code=answer.status)
 

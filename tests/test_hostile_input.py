@@ -198,6 +198,28 @@ def test_slack_body_over_256_kib_without_content_length_is_refused_with_413(
     assert answer.status_code == 413
 
 
+@pytest.mark.parametrize("path", ["/slack/events", "/greenhouse/webhook"])
+def test_a_body_that_never_finishes_arriving_is_refused_with_408(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch, path: str
+):
+    import socket
+    from urllib.parse import urlsplit
+
+    from bot import web
+
+    monkeypatch.setattr(web, "BODY_SECONDS", 0.3)
+    host = urlsplit(sb.bot_url)
+    with socket.create_connection((host.hostname, host.port), timeout=5) as conn:
+        conn.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {host.netloc}\r\n"
+            f"Content-Type: {FORM}\r\nContent-Length: 100\r\n\r\nabc".encode()
+        )
+        answer = conn.recv(4096).decode()
+
+    assert answer.startswith("HTTP/1.1 408"), answer
+    assert '"request body too slow"' in answer
+
+
 def test_webhook_body_over_256_kib_is_refused_with_413(sb: Sandbox):
     body = webhook_body("candidate_stage_change", {"pad": "a" * (257 * 1024)})
 
