@@ -140,9 +140,7 @@ class Prober:
         candidate_id = await self.candidate_id()
         result = await probe_add_note(self.harvest, candidate_id)
         if result is NoteProbe.ALLOWED:
-            return Outcome(
-                "allowed: a blank note was refused as invalid, nothing written"
-            )
+            return Outcome("a blank note was refused as invalid, nothing written")
         if result is NoteProbe.WRITTEN:
             return Outcome(
                 f"Greenhouse accepted a blank test note on candidate {candidate_id}",
@@ -194,6 +192,6 @@ async def _outcome(probe: Callable[[], Awaitable[Outcome]]) -> Outcome:
         return Outcome(skipped=str(exc))
     except NotFound as exc:
         # The route answered, so the permission is there; the record is not.
-        return Outcome(f"allowed (Greenhouse found no such record: {exc.message})")
+        return Outcome(f"Greenhouse found no such record ({exc.message})")
     except (AuthFailed, PermissionDenied, UpstreamError) as exc:
         return Outcome(error=exc)
