@@ -50,4 +50,8 @@ async def test_stats_count_sent_completed_graded_and_medians(world: World):
     by_job = await stats_for(world.services, "backend")
     assert "for Backend Engineer" in by_job["text"]
     none = await stats_for(world.services, "designer")
+    assert none["text"].startswith("*Karat funnel for “designer”*")
     assert "No Karat tests were sent from Slack in that time." in none["text"]
+    long = await stats_for(world.services, "x" * 3000)
+    assert f"“{'x' * 79}…”" in long["text"]
+    assert len(long["text"]) < 1000

@@ -78,5 +78,7 @@ async def funnels(
             or folded in (i.job_name or "").casefold()
         ]
         names = sorted({i.job_name or f"job {i.job_id}" for i in found})
-        label = ", ".join(names) if names else wanted
+        shown = wanted if len(wanted) <= 80 else wanted[:79] + "…"
+        # No match: the reply says no test was sent for “what was typed”.
+        label = ", ".join(names) if names else f"“{shown}”"
     return [funnel_of(found, days=d, at=at) for d in windows], label
