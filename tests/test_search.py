@@ -45,10 +45,12 @@ def person(
     stage: str = "Karat",
     job: Job = BACKEND,
     apps: int = 1,
+    private: bool = False,
 ) -> Candidate:
     return Candidate.model_validate(
         {
             "id": cid,
+            "is_private": private,
             "first_name": first,
             "last_name": last,
             "preferred_name": preferred,
@@ -258,3 +260,36 @@ async def test_an_id_the_index_lacks_is_asked_of_harvest(db: Database) -> None:
 
     assert asked == [999]
     assert [c.name for c in found] == ["New Person"]
+
+
+async def test_private_candidates_are_found_by_nobody_in_slack(db: Database) -> None:
+    from bot.services.candidates import parse_who, resolve
+
+    await load(
+        db,
+        person(306, "Omar", "Haddad", "omar@mail.example", private=True),
+        person(307, "Omar", "Hadley", "hadley@mail.example"),
+    )
+    asked: list[int] = []
+
+    class Harvest:  # Greenhouse's answer for the id the index keeps to itself
+        async def get_candidate(self, candidate_id: int) -> Candidate:
+            asked.append(candidate_id)
+            return person(306, "Omar", "Haddad", private=True)
+
+    assert await names(db, "omar") == ["Omar Hadley"]
+    assert await names(db, "omar@mail.example") == []
+    assert await resolve(cast(Any, Harvest()), parse_who("306"), db=db) == []
+    assert asked == [306]
+
+
+async def test_a_private_candidate_from_harvest_is_not_offered(db: Database) -> None:
+    from bot.services.candidates import parse_who, resolve
+
+    await load(db, person(301, "Maya", "Chen"))
+
+    class Harvest:
+        async def get_candidate(self, candidate_id: int) -> Candidate:
+            return person(999, "New", "Private", private=True)
+
+    assert await resolve(cast(Any, Harvest()), parse_who("999"), db=db) == []

@@ -68,6 +68,16 @@ async def test_a_prospect_without_a_job_is_refused(world: World):
     )
 
 
+async def test_a_private_candidate_is_sent_from_greenhouse_not_slack(world: World):
+    # Omar Haddad is private in Greenhouse: a forged or stale choice still fails.
+    errors = await _errors(world, _form("306:406"))
+    assert errors["candidate"] == (
+        "This candidate is private in Greenhouse, so the bot does not send tests to "
+        "them from Slack; send the test from Greenhouse."
+    )
+    assert not world.karat.requests_to("send_test")
+
+
 async def test_a_candidate_the_integration_user_cannot_see_is_explained(world: World):
     world.harvest.fail_next("/v1/candidates/306", status=403)
     errors = await _errors(world, _form("306:406"))

@@ -65,6 +65,7 @@ class World:
         graders: tuple[str, ...] = ("U0SAM", "U0LEE"),
         key: str = "modal-1",
         sender: str = "U0ANA",
+        options: frozenset[str] = frozenset(),
     ) -> Any:
         """Send a test through the real check and send path."""
         form = sending.SendForm(
@@ -73,6 +74,7 @@ class World:
             candidate_value=candidate,
             test_value=test,
             grader_ids=list(graders),
+            options=options,
         )
         catalog = TestCatalog(self.services.karat)
         plan = await sending.check(self.services, catalog, form)

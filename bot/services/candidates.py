@@ -139,7 +139,10 @@ async def _job_names(
 async def choices_for(
     harvest: HarvestClient, candidate: Candidate, *, application_id: int | None = None
 ) -> list[CandidateChoice]:
-    """One choice per application of the candidate, active ones first."""
+    """One choice per application of the candidate, active ones first; none for a
+    private candidate (see `index._NOT_PRIVATE`)."""
+    if candidate.is_private:
+        return []
     choices = []
     apps = [
         a

@@ -241,7 +241,13 @@ def _check_candidate(
     candidate: Candidate, application: Application, errors: dict[str, str]
 ) -> None:
     name = candidate.full_name
-    if application.candidate_id != candidate.id:
+    if candidate.is_private:
+        # Only the people Greenhouse lets see them may know of them; send in there.
+        errors["candidate"] = (
+            "This candidate is private in Greenhouse, so the bot does not send "
+            "tests to them from Slack; send the test from Greenhouse."
+        )
+    elif application.candidate_id != candidate.id:
         errors["candidate"] = "That application belongs to someone else; search again."
     elif application.status in ("rejected", "hired"):
         errors["candidate"] = (

@@ -372,6 +372,7 @@ def _one_round(tiers: list[Any], limit: int) -> Any:
     c = IndexCandidate
     return (
         _with_applications(select(best.c.tier).join(c, c.id == best.c.cid))
+        .where(_NOT_PRIVATE)
         .order_by(best.c.tier, c.name_fold, c.id, *_APPLICATION_ORDER)
         .limit(limit)
     )
@@ -396,6 +397,10 @@ def _with_applications(query: Any) -> Any:
         .outerjoin(j, j.id == a.job_id)
     )
 
+
+# Greenhouse shows a private candidate only to users allowed to see them, and the
+# bot cannot tell who in Slack is: it shows private candidates to nobody there.
+_NOT_PRIVATE = IndexCandidate.is_private == False  # noqa: E712 - SQL, not Python
 
 # Within a candidate: active applications first, then real ones before prospects.
 _APPLICATION_ORDER = (
@@ -447,7 +452,7 @@ async def applications_of(
     rows = await _run(
         source,
         _with_applications(select().select_from(c))
-        .where(c.id.in_(list(order)))  # type: ignore[attr-defined]
+        .where(c.id.in_(list(order)), _NOT_PRIVATE)  # type: ignore[attr-defined]
         .order_by(*_APPLICATION_ORDER),
     )
     found = [IndexedApplication(*row) for row in rows]
