@@ -181,6 +181,7 @@ class Worker:
             for task in running:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await finisher.aclose()
 
     async def _renew_leases(self, working: dict[asyncio.Task[bool], int]) -> None:
         """While this worker lives, the effects it works on stay its own.

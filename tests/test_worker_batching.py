@@ -159,3 +159,19 @@ async def test_a_claim_reads_its_invitations_and_graders_once(db: Database) -> N
         assert [g.slack_user_id for g in graders] == ["U0SAM", "U0LEE"]
     finally:
         effects._preloaded.reset(token)
+
+
+async def test_rows_queued_before_the_worker_stops_are_still_written(
+    db: Database,
+) -> None:
+    await owe(db, 4)
+    claimed = await claim_all(db)
+    finisher = effects.Finisher(cast(Services, SimpleNamespace(db=db)))
+    waiters = [asyncio.create_task(finisher(e, {})) for e in claimed]
+    await asyncio.sleep(0)  # they queue their rows; the writer has started
+    for waiter in waiters:
+        waiter.cancel()  # the worker stops: its tasks are cancelled
+
+    await finisher.aclose()
+
+    assert {e.status for e in await effects_in(db)} == {EffectStatus.DONE}

@@ -8,6 +8,7 @@ place (`chat.update`) instead of posted twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
@@ -415,6 +416,9 @@ def _finish_alone(services: Services) -> Finish:
     return finish
 
 
+CLOSE_SECONDS = 5.0
+
+
 class Finisher:
     """Records done effects together: one write transaction for all that finished
     while the previous one was being written.
@@ -434,6 +438,12 @@ class Finisher:
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write())
         await recorded
+
+    async def aclose(self) -> None:
+        """Let a write under way land (what it records need not be done again)."""
+        if self._writer is not None and not self._writer.done():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._writer, CLOSE_SECONDS)
 
     async def _write(self) -> None:
         while self._waiting:
