@@ -14,6 +14,7 @@ import pytest
 
 from bot.blocks import ids
 from bot.sandbox.harness import Sandbox
+from bot.sandbox.harvest_access import RateWindow
 from bot.sandbox.slack_payloads import interaction_body, signed_headers
 from tests.e2e_support import (
     BACKEND_NAME,
@@ -229,6 +230,22 @@ def test_send_says_greenhouse_is_slow_when_candidate_retrieval_hangs(sb: Sandbox
     assert errors == {
         ids.CANDIDATE_BLOCK: "Greenhouse or Karat is slow to answer right now; try "
         "again."
+    }
+    assert not sb.karat.requests_to("send_test")
+    assert_nothing_written(sb)
+
+
+def test_send_says_when_greenhouse_rate_limit_holds_the_checks_back(sb: Sandbox):
+    view = open_form(sb)
+    # Three requests left in a 30 s window: the checks need more, and the bot
+    # waits for the next window rather than be refused.
+    sb.harvest.rate_limits["v3"] = RateWindow(3, 30.0)
+
+    errors = modal_errors(submit(sb, view))
+
+    assert errors == {
+        ids.CANDIDATE_BLOCK: "Greenhouse's rate limit has the bot waiting its turn "
+        "for a few seconds; submit again in a moment."
     }
     assert not sb.karat.requests_to("send_test")
     assert_nothing_written(sb)

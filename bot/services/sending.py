@@ -97,11 +97,21 @@ async def check(services: Services, catalog: TestCatalog, form: SendForm) -> Sen
         errors["graders"] = "Choose at least one person to grade it."
     if errors:
         raise FormErrors(errors)
+    limiter = getattr(services.harvest, "limiter", None)
+    waited = limiter.waited if limiter is not None else 0.0
     try:
         return await asyncio.wait_for(
             _check(services, catalog, form), CHECK_BUDGET_SECONDS
         )
     except TimeoutError:
+        if limiter is not None and limiter.waited - waited > 0.5:
+            # The checks queued behind Harvest's rate window, not a slow service.
+            raise FormErrors(
+                {
+                    "candidate": "Greenhouse's rate limit has the bot waiting its "
+                    "turn for a few seconds; submit again in a moment."
+                }
+            ) from None
         raise FormErrors(
             {"candidate": "Greenhouse or Karat is slow to answer right now; try again."}
         ) from None
