@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from harvest_support import (  # noqa: F401 - fixtures are used by their names
@@ -70,6 +71,31 @@ async def test_users_are_found_by_primary_or_secondary_email(
     assert primary is not None and primary.id == 102
     assert secondary is not None and secondary.id == 104
     assert await harvest.find_user_by_email("pat@contractor.example") is None
+
+
+async def test_a_user_found_by_email_is_remembered_for_a_minute(
+    harvest: HarvestBase, standin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.clients.greenhouse import common
+
+    now = [1000.0]
+    monkeypatch.setattr(common.time, "monotonic", lambda: now[0])
+
+    def asked() -> int:
+        return sum(1 for r in standin.requests if "users" in r.path)
+
+    ana = await harvest.find_user_by_email("ana.ruiz@acme.example")
+    assert await harvest.find_user_by_email("pat@contractor.example") is None
+    first = asked()
+
+    again = await harvest.find_user_by_email("Ana.Ruiz@acme.example ")
+    assert again is not None and ana is not None and again.id == ana.id == 102
+    assert await harvest.find_user_by_email("pat@contractor.example") is None
+    assert asked() == first
+
+    now[0] += 61
+    await harvest.find_user_by_email("ana.ruiz@acme.example")
+    assert asked() > first
 
 
 async def test_listings_return_the_cast(harvest: HarvestBase) -> None:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from bot.clients.greenhouse.models import Note
+from bot.clients.greenhouse.models import Note, User
 from bot.clients.greenhouse.permissions import BY_NAME, permission
 from bot.clients.greenhouse.ratelimit import RateLimiter, process_limiter
 from bot.clients.http import DEFAULT_TIMEOUT, ApiClient, Backoff, Sleep
@@ -46,6 +46,10 @@ def utc_iso(moment: datetime) -> str:
 def with_marker(body: str, marker: str) -> str:
     """The note body, carrying `marker` so a later read can recognise the note."""
     return body if marker in body else f"{body}\n\n{marker}"
+
+
+# How long a user found by e-mail is remembered (see `find_user_by_email`).
+USER_SECONDS = 60.0
 
 
 class HarvestBase(ApiClient):
@@ -85,6 +89,27 @@ class HarvestBase(ApiClient):
             f"{self.base_url}|{account}".encode()
         ).hexdigest()[:16]
         self._http.event_hooks = {"request": [self._before], "response": [self._after]}
+        self._users_by_email: dict[str, tuple[float, User | None]] = {}
+
+    async def find_user_by_email(self, email: str) -> User | None:
+        """The Greenhouse user with this address (or None), remembered a minute.
+
+        Every submission maps its sender and each grader; the same few people send
+        and grade all day, and their accounts seldom change within a minute.
+        """
+        key = email.strip().casefold()
+        now = time.monotonic()
+        found = self._users_by_email.get(key)
+        if found is not None and now - found[0] < USER_SECONDS:
+            return found[1]
+        user = await self._find_user_by_email(email)
+        if len(self._users_by_email) > 1_000:
+            self._users_by_email.clear()
+        self._users_by_email[key] = (now, user)
+        return user
+
+    async def _find_user_by_email(self, email: str) -> User | None:
+        raise NotImplementedError
 
     async def _before(self, request: httpx.Request) -> None:
         await self.limiter.acquire(self.account, window=self.window)

@@ -70,7 +70,7 @@ class HarvestV1Client(HarvestBase):
         """GET: Retrieve User."""
         return await self._one(f"v1/users/{user_id}", User, "GET: Retrieve User")
 
-    async def find_user_by_email(self, email: str) -> User | None:
+    async def _find_user_by_email(self, email: str) -> User | None:
         """GET: List Users by `email` (it matches primary or secondary addresses)."""
         users = self.pages(
             "v1/users", User, params={"email": email}, endpoint="GET: List Users"

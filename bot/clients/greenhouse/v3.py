@@ -121,7 +121,7 @@ class HarvestV3Client(HarvestBase):
         """GET: Retrieve User (v3: users?ids=)."""
         return await self._by_id("users", User, user_id, "GET: Retrieve User")
 
-    async def find_user_by_email(self, email: str) -> User | None:
+    async def _find_user_by_email(self, email: str) -> User | None:
         """GET: List Users by `primary_email`, then by any address the user has."""
         wanted = email.strip().lower()
         params = {"primary_email": email.strip()}
