@@ -74,6 +74,21 @@ def test_moving_to_another_stage_prompts_nobody(sandbox: Sandbox):
     assert sandbox.slack.messages_in("U0ANA") == []
 
 
+def test_a_private_candidate_entering_the_karat_stage_prompts_nobody(
+    sandbox: Sandbox,
+):
+    sandbox.harvest.webhook_target = _hook_url(sandbox)
+    # Omar Haddad is private: his name stays in Greenhouse.
+    sandbox.harvest.move_application(406, 1002, notify=False)
+    assert sandbox.harvest.move_application(406, 1003).status_code == 200
+    effect = _wait(
+        lambda: rows(sandbox, "SELECT * FROM effect WHERE kind = 'greenhouse_event'"),
+        lambda found: found and found[-1]["status"] == "done",
+    )
+    assert "private candidate" in json.dumps(effect[-1]["outcome"])
+    assert sandbox.slack.messages_in("U0ANA") == []
+
+
 def test_a_redelivered_event_is_acted_on_once(sandbox: Sandbox):
     sandbox.harvest.move_application(402, 1003, notify=False)
     payload = stage_change_payload(

@@ -68,6 +68,9 @@ async def _stage_changed(
         "application_id"
     ):
         return {"ignored": "application not active"}
+    if event.get("private", True):
+        # Shown to nobody in Slack (see storage/index.py); sent from Greenhouse.
+        return {"ignored": "private candidate"}
     recruiter = await recruiter_user(
         services,
         candidate_recruiter_id=(event.get("recruiter") or {}).get("id"),

@@ -98,6 +98,8 @@ def summarise(action: str, payload: dict[str, Any]) -> dict[str, Any]:
         "application_status": _text(application.get("status")),
         "prospect": application.get("prospect") is True,
         "candidate_id": _id(candidate.get("id")) or _id(person.get("id")),
+        # Unless Greenhouse says plainly otherwise, keep the candidate out of Slack.
+        "private": candidate.get("is_private") is not False,
         "candidate_name": " ".join(p for p in names if p),
         "stage_id": _id(stage.get("id")),
         "stage_name": _text(stage.get("name")),
