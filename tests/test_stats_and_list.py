@@ -64,3 +64,20 @@ async def test_stats_count_sent_completed_graded_and_medians(world: World):
     long = await stats_for(world.services, "x" * 3000)
     assert f"“{'x' * 79}…”" in long["text"]
     assert len(long["text"]) < 1000
+
+
+async def test_a_candidate_made_private_is_looked_up_by_nobody(world: World):
+    from bot.slack.commands import NO_MATCH, status_for
+    from bot.storage.index_models import IndexCandidate
+
+    await world.send(candidate="302:402", key="m1", options=ANYWAY)
+    shown = await status_for(world.services, "302")
+    assert "José Álvarez" in shown["text"]
+    # Greenhouse made José private since; the index learns it (sync or webhook).
+    async with world.services.db.session() as session:
+        session.add(IndexCandidate(id=302, name_fold="jose alvarez", is_private=True))
+
+    for who in ("302", "402", "https://app.greenhouse.io/people/302"):
+        assert (await status_for(world.services, who))["text"] == NO_MATCH, who
+    # The recruiter who sent it still sees their own test.
+    assert "José Álvarez" in (await list_for(world.services, "U0ANA"))["text"]

@@ -17,6 +17,7 @@ from bot.services.context import Services
 from bot.services.status import candidate_ids_for, overdue, status_phrase
 from bot.slack.acking import acks_first
 from bot.slack.send_modal import open_send_modal
+from bot.storage import index
 from bot.storage import invitations as store
 
 logger = logging.getLogger(__name__)
@@ -58,17 +59,20 @@ async def status_for(services: Services, who_text: str) -> dict[str, Any]:
                 "again in a few minutes, or give the candidate's Greenhouse id.",
             }
         if not ids:
-            return {
-                "response_type": "ephemeral",
-                "text": "No candidate in Greenhouse matches that. Give the "
-                "candidate's e-mail, Greenhouse profile link, id, or the start of "
-                "their name.",
-            }
+            return {"response_type": "ephemeral", "text": NO_MATCH}
         async with services.db.session() as session:
             found = await store.for_candidates(session, ids)
     if who.kind == "url" and who.application_id is not None:
         # The link names one application: only its tests.
         found = [i for i in found if i.application_id == who.application_id]
+    async with services.db.reading() as connection:
+        private = await index.private_among(connection, (i.candidate_id for i in found))
+    if private:
+        # Private candidates are looked up by nobody in Slack (storage/index.py);
+        # their tests stay with their sender and graders (/karat list, DMs).
+        found = [i for i in found if i.candidate_id not in private]
+        if not found:
+            return {"response_type": "ephemeral", "text": NO_MATCH}
     return await _rows(
         services,
         found,
@@ -116,6 +120,12 @@ async def _rows(
 async def stats_for(services: Services, job: str) -> dict[str, Any]:
     found, label = await stats.funnels(services, job=job)
     return messages.stats_reply(found, label=label)
+
+
+NO_MATCH = (
+    "No candidate in Greenhouse matches that. Give the candidate's e-mail, Greenhouse "
+    "profile link, id, or the start of their name."
+)
 
 
 def register(app: AsyncApp, services: Services, catalog: TestCatalog) -> None:

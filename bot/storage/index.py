@@ -461,6 +461,19 @@ async def applications_of(
     return found
 
 
+async def private_among(source: Reader, candidate_ids: Iterable[int]) -> set[int]:
+    """Which of these candidates the index holds as private."""
+    wanted = list(set(candidate_ids))
+    if not wanted:
+        return set()
+    c = IndexCandidate
+    found = await _run(
+        source,
+        select(c.id).where(c.id.in_(wanted), c.is_private == True),  # type: ignore[attr-defined]  # noqa: E712
+    )
+    return {cid for (cid,) in found}
+
+
 async def candidate_of_application(source: Reader, application_id: int) -> int | None:
     """The candidate an indexed application belongs to."""
     found = await _run(
