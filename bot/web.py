@@ -8,9 +8,11 @@ never pass through Bolt (they are not Slack-signed).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from starlette.applications import Starlette
@@ -49,6 +51,39 @@ async def _read_body(request: Request) -> bytes | Response:
     return body
 
 
+def _shaped_like_slack(body: bytes) -> bool:
+    """Whether a Slack request holds the parts Slack always sends, of their types."""
+    try:
+        if body.startswith(b"payload="):
+            fields = parse_qs(body.decode(), strict_parsing=True)
+            payload = json.loads(fields["payload"][0])
+        elif body.lstrip().startswith(b"{"):
+            payload = json.loads(body)
+        else:
+            return True  # a slash command: flat form fields only
+    except (ValueError, KeyError, RecursionError):
+        return False
+    if not isinstance(payload, dict):
+        return False
+    kind = payload.get("type")
+    needs: dict[str, type] = {"user": dict} if "user" in payload else {}
+    if kind in ("view_submission", "view_closed"):
+        needs["view"] = dict
+    elif kind == "block_actions":
+        needs["actions"] = list
+    elif kind == "block_suggestion":
+        needs.update(value=str, action_id=str)
+    elif kind == "event_callback":
+        needs["event"] = dict
+    if not all(isinstance(payload.get(k), t) for k, t in needs.items()):
+        return False
+    view = payload.get("view")
+    if isinstance(view, dict) and not isinstance(view.get("id"), str):
+        return False
+    actions = payload.get("actions")
+    return not isinstance(actions, list) or all(isinstance(a, dict) for a in actions)
+
+
 def build_web_app(
     services: Services,
     slack_handler: AsyncSlackRequestHandler,
@@ -65,14 +100,20 @@ def build_web_app(
         if not request.headers.get("x-slack-request-timestamp", "").isdigit():
             # slack_sdk's verifier raises on a stamp that is not a number: refuse here.
             return JSONResponse({"error": "invalid request"}, status_code=401)
+        malformed = JSONResponse({"error": "malformed request body"}, status_code=400)
         try:
-            return await slack_handler.handle(request)
+            answer = await slack_handler.handle(request)
         except (ValueError, AttributeError, KeyError, TypeError):
             # Bolt parses before it verifies, and raises on bytes that are not UTF-8
             # or a payload= that is not a JSON object, and while it matches listeners
-            # on a payload that lacks what Slack always sends (a view's type);
-            # listener errors never get here.
-            return JSONResponse({"error": "malformed request body"}, status_code=400)
+            # on a payload that lacks what Slack always sends (a view's type).
+            return malformed
+        if answer.status_code == 500 and not _shaped_like_slack(body):
+            # A signed payload Bolt or a listener choked on because it lacks what
+            # Slack always sends: the sender's fault, not the bot's. Checked only
+            # here, so requests that went well pay nothing for it.
+            return malformed
+        return answer
 
     async def karat_callback(request: Request) -> Response:
         token = request.path_params["token"]

@@ -261,6 +261,56 @@ def test_signed_slack_body_that_cannot_be_parsed_gets_400(sb: Sandbox, case: str
     assert answer.json() == {"error": "malformed request body"}
 
 
+# Signed, parseable, but not what Slack sends: a part of the wrong type.
+SHAPELESS: dict[str, tuple[bytes, str]] = {
+    "a submission whose view is a string": (
+        interaction(
+            {"type": "view_submission", "user": {"id": RECRUITER}, "view": "x"}
+        ),
+        FORM,
+    ),
+    "button clicks that are a string": (
+        interaction(
+            {"type": "block_actions", "user": {"id": RECRUITER}, "actions": "x"}
+        ),
+        FORM,
+    ),
+    "button clicks that are numbers": (
+        interaction(
+            {"type": "block_actions", "user": {"id": RECRUITER}, "actions": [5]}
+        ),
+        FORM,
+    ),
+    "an options load whose query is a number": (
+        interaction(
+            {
+                "type": "block_suggestion",
+                "action_id": ids.CANDIDATE_ACTION,
+                "user": {"id": RECRUITER},
+                "value": 5,
+            }
+        ),
+        FORM,
+    ),
+    "an event that is a string": (
+        b'{"type": "event_callback", "event": "x"}',
+        "application/json",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SHAPELESS))
+def test_signed_slack_payload_of_the_wrong_shape_gets_400(sb: Sandbox, case: str):
+    before = Writes.of(sb)
+    body, content_type = SHAPELESS[case]
+
+    answer = post(sb, "/slack/events", body, signed(body, content_type=content_type))
+
+    assert answer.status_code == 400, answer.text
+    assert answer.json() == {"error": "malformed request body"}
+    before.unchanged(sb)
+
+
 @pytest.mark.parametrize("case", list(MALFORMED_BODIES))
 def test_unsigned_slack_body_that_cannot_be_parsed_gets_401(sb: Sandbox, case: str):
     body, content_type = MALFORMED_BODIES[case]
