@@ -12,13 +12,18 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-# As written, or URL-encoded in a form body ("ana%40mail.example").
+# As written, or URL-encoded once or twice ("ana%40mail.example", "%2540", "%2E").
 EMAIL = re.compile(
-    r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}", re.IGNORECASE
+    r"[A-Za-z0-9._%+-]+(?:@|%40|%2540)[A-Za-z0-9.-]+(?:\.|%2E)[A-Za-z]{2,}",
+    re.IGNORECASE,
 )
 SLACK_TOKEN = re.compile(r"\bx(?:ox[abpr]|app)-[A-Za-z0-9-]+")
-# A response_url lets whoever holds it post to the channel for half an hour.
-RESPONSE_URL = re.compile(r"(response_url[\"'=:\s]+)[^&\s\"',]+")
+# A response_url lets whoever holds it post to the channel for half an hour: after
+# its field name (also URL-encoded), and any URL on Slack's hooks host.
+RESPONSE_URL = re.compile(
+    r"(response_url(?:%22)?(?:[\"'=:\s]|%3A|%22|%3D)+)[^&\s\"',]+", re.IGNORECASE
+)
+HOOKS_URL = re.compile(r"hooks\.slack\.com(?:/|%2F)[^\s\"'&,]+", re.IGNORECASE)
 
 
 class Scrub(logging.Filter):
@@ -35,6 +40,7 @@ class Scrub(logging.Filter):
             text = text.replace(secret, "[secret]")
         text = SLACK_TOKEN.sub("[token]", text)
         text = RESPONSE_URL.sub(r"\1[url]", text)
+        text = HOOKS_URL.sub("hooks.slack.com/[url]", text)
         return EMAIL.sub("[e-mail]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -109,6 +115,8 @@ def setup_logging(
         "uvicorn.access",
         "aiosqlite",
         "slack_sdk.web.async_base_client",
+        # It logs each retry with the URL it posts to: a response_url, for respond().
+        "slack_sdk.webhook",
         "alembic.runtime.plugins",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

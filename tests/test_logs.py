@@ -36,7 +36,15 @@ CANDIDATE_EMAILS = (
     "leak.note@mail.example",
     "leak.answer@mail.example",
 )
-NOISY = ("httpx", "httpcore", "uvicorn.access", "aiosqlite", "uvicorn", "uvicorn.error")
+NOISY = (
+    "httpx",
+    "httpcore",
+    "uvicorn.access",
+    "aiosqlite",
+    "uvicorn",
+    "uvicorn.error",
+    "slack_sdk.webhook",
+)
 
 
 class LoggedSandbox(Sandbox):
@@ -222,3 +230,29 @@ def test_demo_sets_up_the_scrubbing_log_handler(capsys: pytest.CaptureFixture[st
     err = capsys.readouterr().err
     for word in ("xoxb-", "xapp-", "maya.chen@mail.example"):
         assert word not in err
+
+
+@pytest.mark.parametrize(
+    "line,kept",
+    [
+        (
+            "payload=%7B%22response_url%22%3A%22https%3A%2F%2Fhooks.slack.com"
+            "%2Fcommands%2FT0%2F1%2Fsecretpath%22%7D",
+            "payload=%7B%22response_url%22%3A%22[url]",
+        ),
+        (
+            "retry for POST https://hooks.slack.com/commands/T0/1/secretpath",
+            "retry for POST https://hooks.slack.com/[url]",
+        ),
+        ('{"response_url": "http://127.0.0.1:9/commands/secretpath"}', "[url]"),
+        ("text=status+maya.chen%40mail.example&team=T0", "&team=T0"),
+        ("maya.chen%2540mail.example / maya.chen%40mail%2Eexample", "[e-mail] / "),
+    ],
+)
+def test_scrubbing_catches_encoded_addresses_and_response_urls(
+    line: str, kept: str
+) -> None:
+    cleaned = Scrub([]).scrub(line)
+    assert kept in cleaned
+    assert "secretpath" not in cleaned
+    assert "maya.chen" not in cleaned
