@@ -550,6 +550,20 @@ def test_submission_without_a_user_is_answered_in_the_modal_and_sends_nothing(
     before.unchanged(sb)
 
 
+def test_submission_whose_view_has_no_id_sends_nothing(sb: Sandbox):
+    before = Writes.of(sb)
+    sent = len(sb.karat.requests_to("send_test"))
+    view = {**open_form(sb), "id": None}
+
+    answer = submit(sb, view, candidate="301:401", graders=["U0SAM"])
+
+    assert modal_errors(answer) == {
+        ids.CANDIDATE_BLOCK: "This form is out of date; open a new one."
+    }
+    assert len(sb.karat.requests_to("send_test")) == sent
+    before.unchanged(sb)
+
+
 def test_submission_naming_graders_slack_does_not_know_says_so(sb: Sandbox):
     before = Writes.of(sb)
     sent = len(sb.karat.requests_to("send_test"))

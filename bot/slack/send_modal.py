@@ -264,6 +264,13 @@ async def submit(
     """Check the form within Slack's 3 s, then send and show the outcome."""
     form = read_form(body)
     view = body["view"]
+    if not isinstance(view.get("id"), str):
+        # Slack always names the view; without it the outcome could not be shown.
+        await ack(
+            response_action="errors",
+            errors={ids.CANDIDATE_BLOCK: "This form is out of date; open a new one."},
+        )
+        return
     try:
         plan = await sending.check(services, catalog, form)
     except FormErrors as exc:
