@@ -293,3 +293,32 @@ async def test_a_private_candidate_from_harvest_is_not_offered(db: Database) -> 
             return person(999, "New", "Private", private=True)
 
     assert await resolve(cast(Any, Harvest()), parse_who("999"), db=db) == []
+
+
+async def test_a_number_being_typed_is_answered_by_a_filled_index_alone(
+    db: Database,
+) -> None:
+    from bot.services.candidates import parse_who, resolve
+
+    asked: list[int] = []
+
+    class Harvest:
+        async def get_candidate(self, candidate_id: int) -> Candidate:
+            asked.append(candidate_id)
+            return person(candidate_id, "New", "Person")
+
+    harvest = cast(Any, Harvest())
+    # Before the first sync the index knows nobody: Greenhouse is asked.
+    assert [c.name for c in await resolve(harvest, parse_who("12"), db=db, typed=True)]
+    assert asked == [12]
+
+    await load(db, person(301, "Maya", "Chen"))
+    for typed in ("30", "301", "3010", "999"):
+        found = await resolve(harvest, parse_who(typed), db=db, typed=True)
+        assert [c.candidate_id for c in found] == (
+            [301] if typed.startswith("301") else []
+        )
+    assert asked == [12]  # keystrokes cost Greenhouse nothing once the index is filled
+    # Asked outright (not typed), a number the index lacks still goes to Greenhouse.
+    await resolve(harvest, parse_who("999"), db=db)
+    assert asked == [12, 999]

@@ -169,13 +169,18 @@ async def choices_for(
 
 
 async def resolve(
-    harvest: HarvestClient, who: Who, *, db: Database | None = None
+    harvest: HarvestClient,
+    who: Who,
+    *,
+    db: Database | None = None,
+    typed: bool = False,
 ) -> list[CandidateChoice]:
     """Every candidate-application that `who` can mean; empty when none.
 
-    Names and e-mail addresses are searched in the local index when `db` is given
-    (an address the index lacks is looked up in Harvest); ids and profile links are
-    read from Harvest, which has them exactly.
+    With `db`, the local index answers first: names always, e-mail addresses, ids
+    and profile links unless it lacks them, when Harvest is asked. `typed`: the
+    query is being typed (the picker), so a bare number is answered by a filled
+    index alone; each keystroke would otherwise cost two Harvest calls.
     """
     if who.kind == "email":
         if db is not None:
@@ -193,6 +198,10 @@ async def resolve(
         indexed = await _indexed_by_id(db, who)
         if indexed:
             return indexed
+        if typed and who.kind == "id":
+            async with db.reading() as connection:
+                if await index.has_candidates(connection):
+                    return []
     try:
         candidate = await harvest.get_candidate(who.candidate_id)
     except (NotFound, PermissionDenied):

@@ -206,7 +206,7 @@ async def search_options(services: Services, query: str) -> list[dict[str, Any]]
     try:
         who = candidates.parse_who(query[: candidates.MAX_QUERY])
         choices = await asyncio.wait_for(
-            candidates.resolve(services.harvest, who, db=services.db),
+            candidates.resolve(services.harvest, who, db=services.db, typed=True),
             OPTIONS_BUDGET_SECONDS,
         )
     except (UserError, UpstreamError, TimeoutError) as exc:
