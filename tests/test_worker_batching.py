@@ -175,3 +175,22 @@ async def test_rows_queued_before_the_worker_stops_are_still_written(
     await finisher.aclose()
 
     assert {e.status for e in await effects_in(db)} == {EffectStatus.DONE}
+
+
+async def test_effects_owed_together_skip_those_already_owed(db: Database) -> None:
+    async with db.session() as session:
+        await outbox.enqueue(session, key="dm:a", kind="dm_grader", payload={"n": 1})
+    async with db.session() as session:
+        await outbox.enqueue_many(
+            session,
+            [
+                {"key": "dm:a", "kind": "dm_grader", "payload": {"n": 2}},
+                {"key": "dm:b", "kind": "dm_sender", "payload": {"n": 3}},
+            ],
+        )
+    rows = await effects_in(db)
+    assert [(e.key, e.kind, e.payload) for e in rows] == [
+        ("dm:a", "dm_grader", {"n": 1}),
+        ("dm:b", "dm_sender", {"n": 3}),
+    ]
+    assert {e.status for e in rows} == {EffectStatus.PENDING}

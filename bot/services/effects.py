@@ -104,27 +104,30 @@ async def record_results(
 
 async def _owe_result_effects(session: AsyncSession, invitation: Invitation) -> None:
     graders = await store.graders_of(session, invitation.id or 0)
-    await outbox.enqueue(
-        session,
-        key=f"note:result:{invitation.id}",
-        kind="note",
-        invitation_id=invitation.id,
-        payload={"template": "result"},
+    owed: list[dict[str, Any]] = [
+        {
+            "key": f"note:result:{invitation.id}",
+            "kind": "note",
+            "payload": {"template": "result"},
+        }
+    ]
+    owed += [
+        {
+            "key": f"dm:result:{invitation.id}:{grader.slack_user_id}",
+            "kind": "dm_grader",
+            "payload": {"user": grader.slack_user_id},
+        }
+        for grader in graders
+    ]
+    owed.append(
+        {
+            "key": f"dm:sender-result:{invitation.id}",
+            "kind": "dm_sender",
+            "payload": {"user": invitation.sender_slack_id},
+        }
     )
-    for grader in graders:
-        await outbox.enqueue(
-            session,
-            key=f"dm:result:{invitation.id}:{grader.slack_user_id}",
-            kind="dm_grader",
-            invitation_id=invitation.id,
-            payload={"user": grader.slack_user_id},
-        )
-    await outbox.enqueue(
-        session,
-        key=f"dm:sender-result:{invitation.id}",
-        kind="dm_sender",
-        invitation_id=invitation.id,
-        payload={"user": invitation.sender_slack_id},
+    await outbox.enqueue_many(
+        session, [{**item, "invitation_id": invitation.id} for item in owed]
     )
 
 

@@ -24,6 +24,31 @@ LEASE = timedelta(seconds=60)
 ASAP = datetime(2000, 1, 1, tzinfo=UTC)
 
 
+def _owed(
+    *,
+    key: str,
+    kind: str,
+    invitation_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    due_at: datetime | None = None,
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "kind": kind,
+        "invitation_id": invitation_id,
+        "payload": payload or {},
+        "status": EffectStatus.PENDING,
+        "attempts": 0,
+        "due_at": due_at or ASAP,
+        "created_at": utcnow(),
+    }
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -38,20 +63,11 @@ async def enqueue(
     One `INSERT … ON CONFLICT (key) DO NOTHING`: two processes owing the same effect
     at once end with one row, and neither transaction fails.
     """
-    values = {
-        "key": key,
-        "kind": kind,
-        "invitation_id": invitation_id,
-        "payload": payload or {},
-        "status": EffectStatus.PENDING,
-        "attempts": 0,
-        "due_at": due_at or ASAP,
-        "created_at": utcnow(),
-    }
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    values = _owed(
+        key=key, kind=kind, invitation_id=invitation_id, payload=payload, due_at=due_at
+    )
     statement = (
-        insert(Effect)
+        _insert(session)(Effect)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(Effect.id)
@@ -59,6 +75,21 @@ async def enqueue(
     # RETURNING, not rowcount: drivers differ in what rowcount says here.
     result = await session.exec(statement)  # type: ignore[call-overload]
     return result.first() is not None
+
+
+async def enqueue_many(session: AsyncSession, owed: list[dict[str, Any]]) -> None:
+    """Owe several effects in one statement, each unless one with its key is owed.
+
+    Each item holds `enqueue`'s keyword arguments.
+    """
+    if not owed:
+        return
+    statement = (
+        _insert(session)(Effect)
+        .values([_owed(**item) for item in owed])
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    await session.exec(statement)  # type: ignore[call-overload]
 
 
 async def claim(
