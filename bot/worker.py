@@ -126,10 +126,11 @@ class Worker:
         (`effects.preload`), and those that finish together are recorded in one
         transaction (`effects.Finisher`).
 
-        TODO(#5): a burst of 500 results takes 7 s at p95 against a 2 s target. The
-        upstream calls alone take 1.9 s on this two-core machine (bench/README.md,
-        "The floor"); what is left of the bot's part is a transaction per callback,
-        one per fetched result and two claims per round.
+        TODO(#5): a burst of 500 results takes about 6 s at p95 against a 2 s
+        target. The upstream calls alone take 1.9 s on this two-core machine
+        (bench/README.md, "The floor"); what is left of the bot's part is a
+        transaction per callback, one per fetched result, two claims per round and
+        Slack's block classes rendering each DM.
 
         Effects still running when the worker stops are cancelled: they keep their
         lease and are taken up again once it runs out, by a handler that first
