@@ -212,6 +212,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
+def spread(waits: list[float]) -> dict[str, float]:
+    """p50, p95 and the slowest of some latencies, in seconds."""
+    return {
+        "p50_s": round(statistics.median(waits), 3),
+        "p95_s": round(percentile(waits, 0.95), 3),
+        "max_s": round(max(waits), 3),
+    }
+
+
 def latency(burst: int, database_url: str | None, workers: int) -> dict[str, Any]:
     with Stage(database_url=database_url, settings={}, workers=workers) as sandbox:
         sandbox.harvest.rate_limits["v1"] = RateWindow(1_000_000, 10.0)
@@ -225,9 +234,7 @@ def latency(burst: int, database_url: str | None, workers: int) -> dict[str, Any
         return {
             "results": burst,
             "delivered": len(done),
-            "p50_s": round(statistics.median(waits), 3),
-            "p95_s": round(percentile(waits, 0.95), 3),
-            "max_s": round(max(waits), 3),
+            **spread(waits),
             "wall_s": round(max(done.values()) - started, 2),
             "duplicate_dms": dm_dupes,
             "duplicate_notes": note_dupes,
@@ -247,9 +254,7 @@ def one_at_a_time(count: int, database_url: str | None, workers: int) -> dict[st
             time.sleep(0.2)
         return {
             "results": count,
-            "p50_s": round(statistics.median(waits), 3),
-            "p95_s": round(percentile(waits, 0.95), 3),
-            "max_s": round(max(waits), 3),
+            **spread(waits),
         }
 
 
@@ -312,9 +317,7 @@ def floor(burst: int) -> dict[str, Any]:
         return {
             "results": burst,
             "delivered": len(waits),
-            "p50_s": round(statistics.median(waits), 3),
-            "p95_s": round(percentile(waits, 0.95), 3),
-            "max_s": round(max(waits), 3),
+            **spread(waits),
             "duplicate_dms": dm_dupes,
             "duplicate_notes": note_dupes,
         }

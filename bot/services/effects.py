@@ -156,11 +156,15 @@ async def preload(services: Services, claimed: Sequence[Effect]) -> Loaded:
     return {i: (invitation, graders[i]) for i, invitation in invitations.items()}
 
 
+def _preloaded_for(effect: Effect) -> tuple[Invitation, list[Grader]] | None:
+    return _preloaded.get({}).get(effect.invitation_id or 0)
+
+
 async def _load_with_graders(
     services: Services, effect: Effect
 ) -> tuple[Invitation, list[Grader]]:
     """The effect's invitation and its graders: preloaded, or read in one session."""
-    found = _preloaded.get({}).get(effect.invitation_id or 0)
+    found = _preloaded_for(effect)
     if found is not None:
         return found
     async with services.db.session() as session:
@@ -174,7 +178,7 @@ async def _load_with_graders(
 
 
 async def _load(services: Services, effect: Effect) -> Invitation:
-    found = _preloaded.get({}).get(effect.invitation_id or 0)
+    found = _preloaded_for(effect)
     if found is not None:
         return found[0]
     async with services.db.session() as session:

@@ -65,8 +65,12 @@ async def status_for(services: Services, who_text: str) -> dict[str, Any]:
     if who.kind == "url" and who.application_id is not None:
         # The link names one application: only its tests.
         found = [i for i in found if i.application_id == who.application_id]
-    async with services.db.reading() as connection:
-        private = await index.private_among(connection, (i.candidate_id for i in found))
+    private: set[int] = set()
+    if found:
+        async with services.db.reading() as connection:
+            private = await index.private_among(
+                connection, (i.candidate_id for i in found)
+            )
     if private:
         # Private candidates are looked up by nobody in Slack (storage/index.py);
         # their tests stay with their sender and graders (/karat list, DMs).
